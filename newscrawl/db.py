@@ -1,0 +1,259 @@
+"""The one schema module: tables, views, full-text index and engine factory.
+
+The store pipelines and the CLI both build on this module; docs/schema.md describes it for
+analysts. SQLite gets WAL, a busy timeout, FTS5 kept in sync by triggers, and plain tables
+so that sqlite3, sqlite-utils and datasette can read the store directly.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    create_engine,
+    event,
+    text,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect, Engine
+
+PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
+SCHEMA_VERSION: Final = 1
+BUSY_TIMEOUT_MS: Final = 30_000
+
+
+def project_dir() -> Path:
+    """Where ``data/`` lives: the checkout holding scrapy.cfg, else the working directory."""
+    if (PROJECT_ROOT / "scrapy.cfg").exists():
+        return PROJECT_ROOT
+    return Path.cwd()
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{project_dir() / 'data' / 'news.db'}"
+
+
+def resolve_db_url(value: str | None = None) -> str:
+    """The database URL from an explicit value, else ``NEWSCRAWL_DB``, else data/news.db.
+
+    A bare file path is accepted and means a SQLite file.
+    """
+    chosen = value or os.environ.get("NEWSCRAWL_DB") or default_db_url()
+    if "://" not in chosen:
+        return f"sqlite:///{Path(chosen).expanduser().resolve()}"
+    return chosen
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return None
+    return Path(parsed.database)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes, stored as ISO 8601 text in SQLite."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class ArticleRow(Base):
+    __tablename__ = "articles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The identity URL (canonical, normalised): one row per article, ever.
+    url: Mapped[str] = mapped_column(String, unique=True)
+    # The canonical address the page declared (rel=canonical / og:url), when on the same site.
+    canonical_url: Mapped[str | None] = mapped_column(String)
+    source: Mapped[str | None] = mapped_column(String, index=True)
+    domain: Mapped[str] = mapped_column(String, index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    author: Mapped[str | None] = mapped_column(Text)
+    # ISO 8601 text in UTC ("2024-05-01T09:30:00+00:00"), so it sorts and reads the same everywhere.
+    published_at: Mapped[str | None] = mapped_column(String, index=True)
+    modified_at: Mapped[str | None] = mapped_column(String)
+    language: Mapped[str | None] = mapped_column(String)
+    description: Mapped[str | None] = mapped_column(Text)
+    sitename: Mapped[str | None] = mapped_column(Text)
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    image: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # The id of the first-seen copy when this row is a duplicate, else NULL.
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    duplicate_kind: Mapped[str | None] = mapped_column(String)  # "exact" or "near"
+    duplicate_similarity: Mapped[float | None] = mapped_column(Float)
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticleUrlRow(Base):
+    """Every address that led to an article (fetched, redirected, declared canonical)."""
+
+    __tablename__ = "article_urls"
+
+    url: Mapped[str] = mapped_column(String, primary_key=True)  # normalised
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CrawlRunRow(Base):
+    __tablename__ = "crawl_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    spider: Mapped[str] = mapped_column(String)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # running, finished, interrupted or failed
+    status: Mapped[str] = mapped_column(String, default="running")
+    finish_reason: Mapped[str | None] = mapped_column(String)
+    arguments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class DuplicateDecisionRow(Base):
+    """Why something was judged a copy: kind url, exact or near, with the similarity."""
+
+    __tablename__ = "duplicate_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id", ondelete="SET NULL"))
+    url: Mapped[str] = mapped_column(String)  # the address that was judged a copy
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )  # the copy's own row (NULL for url duplicates, which get no row)
+    original_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String)
+    similarity: Mapped[float | None] = mapped_column(Float)
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LshBucketRow(Base):
+    """The near-duplicate index: one row per (band, bucket) of each original's signature.
+
+    A lookup reads a handful of buckets through the primary key, so its cost does not grow
+    with the number of stored articles.
+    """
+
+    __tablename__ = "lsh_buckets"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+Index("ix_articles_source_published", ArticleRow.source, ArticleRow.published_at)
+
+SQLITE_DDL: Final = (
+    """CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
+        title, text, content='articles', content_rowid='id', tokenize='porter unicode61')""",
+    """CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, old.text);
+    END""",
+    """CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, text ON articles
+    BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, text)
+        VALUES ('delete', old.id, old.title, old.text);
+        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
+    END""",
+)
+
+VIEWS_DDL: Final = (
+    "CREATE VIEW IF NOT EXISTS stories AS SELECT * FROM articles WHERE duplicate_of IS NULL",
+    # Every story with each of its copies (the original included), for syndication analysis.
+    """CREATE VIEW IF NOT EXISTS story_copies AS
+    SELECT o.id AS story_id, o.title AS story_title, a.id AS article_id, a.source, a.domain,
+           a.url, a.title, a.published_at, a.first_seen_at,
+           COALESCE(a.duplicate_kind, 'original') AS kind, a.duplicate_similarity AS similarity
+    FROM articles a JOIN articles o ON o.id = COALESCE(a.duplicate_of, a.id)""",
+)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
+    """An engine for the store, with its schema created when ``create`` is set."""
+    resolved = resolve_db_url(url)
+    path = sqlite_path(resolved)
+    if path is not None and create:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(resolved)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    if create:
+        init_schema(engine)
+    return engine
+
+
+def init_schema(engine: Engine) -> None:
+    """Create what is missing; safe to run on every start."""
+    Base.metadata.create_all(engine)
+    with engine.begin() as conn:
+        if engine.dialect.name == "sqlite":
+            for ddl in SQLITE_DDL:
+                conn.execute(text(ddl))
+            conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
+        for ddl in VIEWS_DDL:
+            conn.execute(text(ddl))
+
+
+def has_fts(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
