@@ -1,0 +1,164 @@
+"""From a fetched page to an :class:`Article` or an :class:`ExtractionFailed` with its reason.
+
+A pure function with no Scrapy in it, so spiders, benchmarks and re-extraction share it.
+See docs/extraction.md for the rules, the benchmark and the date conventions.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from typing import Any, Final
+
+import trafilatura
+from lxml import etree
+from lxml import html as lxml_html
+
+from newscrawl.article import Article, ExtractionFailed
+from newscrawl.extraction import metadata
+from newscrawl.extraction.classify import classify_page
+from newscrawl.extraction.dates import normalize_date
+from newscrawl.extraction.decoding import binary_reason, decode_html, text_reason
+from newscrawl.extraction.metadata import PageMeta
+from newscrawl.urls import identity_url, site_of
+
+logger = logging.getLogger(__name__)
+
+# 80 words is about four short paragraphs: below it, what we get is a stub, a video page with
+# a caption, or a teaser, none of which is useful as article text; real short news briefs
+# (wire flashes) are usually 100+ words.
+DEFAULT_MIN_WORDS: Final = 80
+# 5 MB: the largest real article pages (live blogs with inline JSON) stay well under it, and
+# lxml's time on a larger document would stall a crawl worker.
+DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
+_WORD: Final = re.compile(r"\w+")
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def extract_article(
+    html: str | bytes,
+    url: str,
+    *,
+    min_words: int = DEFAULT_MIN_WORDS,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Article | ExtractionFailed:
+    """Extract the article of one page; never raises on any input."""
+    try:
+        return _extract(html, url, min_words=min_words, max_bytes=max_bytes)
+    except Exception as exc:  # a crawl must go on whatever one page contains
+        logger.warning("extraction crashed on %s", url, exc_info=True)
+        return ExtractionFailed(url, "parse_error", f"{type(exc).__name__}: {exc}")
+
+
+def load_text(html: str | bytes, url: str, max_bytes: int) -> str | ExtractionFailed:
+    """Decoded HTML text, or the reason it cannot be had."""
+    if isinstance(html, bytes):
+        if len(html) > max_bytes:
+            return ExtractionFailed(url, "too_large", f"{len(html)} bytes > {max_bytes}")
+        reason = binary_reason(html)
+        if reason:
+            return ExtractionFailed(url, "not_html", reason)
+        text = decode_html(html)
+        if text is None:
+            return ExtractionFailed(url, "undecodable", "no encoding fits")
+    else:
+        text = html
+        if len(text) > max_bytes:
+            return ExtractionFailed(url, "too_large", f"{len(text)} characters > {max_bytes}")
+    reason = text_reason(text)
+    if reason:
+        return ExtractionFailed(url, "not_html", reason)
+    return text
+
+
+def parse_tree(text: str, url: str) -> lxml_html.HtmlElement | ExtractionFailed:
+    # lxml refuses str input that carries an XML encoding declaration.
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1)
+    text = text.replace("\x00", "")
+    try:
+        tree = lxml_html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as exc:
+        return ExtractionFailed(url, "parse_error", str(exc) or type(exc).__name__)
+    if tree is None or len(tree) == 0:
+        return ExtractionFailed(url, "parse_error", "empty document tree")
+    return tree
+
+
+def _extract(
+    html: str | bytes, url: str, *, min_words: int, max_bytes: int
+) -> Article | ExtractionFailed:
+    text = load_text(html, url, max_bytes)
+    if isinstance(text, ExtractionFailed):
+        return text
+    tree = parse_tree(text, url)
+    if isinstance(tree, ExtractionFailed):
+        return tree
+    page = metadata.read_page_meta(tree)
+    doc = run_trafilatura(tree, url)
+    body = ((doc or {}).get("text") or "").strip()
+    verdict = classify_page(tree, url, page, body)
+    if not verdict.is_article:
+        return ExtractionFailed(url, "not_article", verdict.explain())
+    if not body:
+        return ExtractionFailed(url, "no_body", "no main text found")
+    words = count_words(body)
+    if words < min_words:
+        return ExtractionFailed(url, "too_short", f"{words} words < {min_words}")
+    return build_article(url, body, doc or {}, page, tree, words)
+
+
+def run_trafilatura(tree: lxml_html.HtmlElement, url: str) -> dict[str, Any] | None:
+    # bare_extraction prunes the tree it is given; the caller's tree stays intact.
+    document = trafilatura.bare_extraction(
+        copy.deepcopy(tree),
+        url=url,
+        with_metadata=True,
+        deduplicate=False,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+    )
+    if document is None:
+        return None
+    result: dict[str, Any] = document.as_dict()  # type: ignore[union-attr]
+    return result
+
+
+def build_article(
+    url: str,
+    body: str,
+    doc: dict[str, Any],
+    page: PageMeta,
+    tree: lxml_html.HtmlElement,
+    words: int,
+) -> Article:
+    sitename = metadata.structured_sitename(page) or doc.get("sitename")
+    title = metadata.clean_title(metadata.structured_title(page) or doc.get("title"), sitename)
+    author = metadata.clean_author(metadata.structured_author(page) or doc.get("author"), sitename)
+    published = metadata.published_date(page, tree)
+    if published is None:
+        # trafilatura's date (htmldate) reads visible text too; it is day-precise only.
+        published = normalize_date(doc.get("date"))
+    return Article(
+        url=url,
+        canonical_url=identity_url(url, page.canonical),
+        domain=site_of(url),
+        text=body,
+        title=title,
+        source=None,
+        author=author,
+        published_at=published,
+        modified_at=metadata.modified_date(page, tree),
+        language=metadata.normalize_language(page.html_lang or doc.get("language")),
+        description=page.meta.get("og:description") or doc.get("description") or None,
+        sitename=sitename,
+        categories=tuple(doc.get("categories") or ()),
+        tags=tuple(doc.get("tags") or ()),
+        image=page.meta.get("og:image") or doc.get("image") or None,
+        word_count=words,
+    )

@@ -1,0 +1,129 @@
+"""Is this page an article, or a listing (home, section, tag, search, author index)?
+
+The site spider stores articles and only follows the rest, so a listing must not come
+back as an "article" made of teaser text. The decision weighs general signals, each small
+and explainable; none is keyed on a site. See docs/extraction.md, "Page classification".
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Final
+from urllib.parse import urlsplit
+
+from lxml import html as lxml_html
+
+from newscrawl.extraction.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_types
+
+logger = logging.getLogger(__name__)
+
+# Path segments that name listings rather than stories.
+_LISTING_SEGMENTS: Final = frozenset(
+    {
+        "tag", "tags", "topic", "topics", "category", "categories", "section", "sections",
+        "author", "authors", "archive", "archives", "search", "page", "latest", "index",
+        "rubrik", "thema", "themen", "categorie", "categoria", "rubrique", "sujet", "label",
+    }
+)  # fmt: skip
+_ARTICLE_PATH: Final = re.compile(
+    r"(/\d{4}/\d{1,2}/|/\d{4}-\d{2}-\d{2}|\d{5,}|\.s?html?$|/[^/]*[a-z0-9]+(?:-[a-z0-9]+){3,}[^/]*/?$)",
+    re.IGNORECASE,
+)
+_WORD: Final = re.compile(r"\w+")
+THRESHOLD: Final = 0.0
+
+
+@dataclass(slots=True)
+class Verdict:
+    is_article: bool
+    score: float
+    signals: list[str] = field(default_factory=list)
+
+    def explain(self) -> str:
+        return f"score {self.score:+.1f}: " + ", ".join(self.signals)
+
+
+def _words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def url_signal(url: str) -> tuple[float, str]:
+    path = urlsplit(url).path or "/"
+    segments = [s for s in path.lower().split("/") if s]
+    if not segments:
+        return -3.0, "url is a home page"
+    if _ARTICLE_PATH.search(path):
+        return 1.5, "url looks like a story"
+    if any(s in _LISTING_SEGMENTS for s in segments):
+        return -1.5, "url names a listing"
+    if len(segments) == 1 and "-" not in segments[0] and len(segments[0]) <= 20:
+        return -1.0, "url is a short section path"
+    return 0.0, "url neutral"
+
+
+def structure_signals(tree: lxml_html.HtmlElement, body_text: str) -> tuple[float, list[str]]:
+    """Teasers versus prose: listings are many headline links and few long paragraphs."""
+    body = tree.find(".//body")
+    root = body if body is not None else tree
+    prose = 0
+    for p in root.iter("p"):
+        link_words = sum(_words(a.text_content()) for a in p.iter("a"))
+        words = _words(p.text_content())
+        if words >= 30 and link_words <= words * 0.3:
+            prose += 1
+    # Sites that set paragraphs in <div>s or <br>-separated text: count the extracted lines.
+    prose = max(prose, sum(1 for line in body_text.splitlines() if _words(line) >= 30))
+    headline_links = 0
+    for heading in root.xpath(".//h2|.//h3|.//h4"):
+        if heading.xpath(".//a[@href]") or heading.xpath("ancestor::a[@href]"):
+            headline_links += 1
+    teaser_blocks = len(root.xpath(".//article[.//a[@href]]"))
+    signals = [f"{prose} prose paragraphs", f"{headline_links} headline links"]
+    score = 0.0
+    if prose >= 4:
+        score += 2.0
+    elif prose >= 2:
+        score += 1.0
+    elif prose == 0:
+        score -= 1.5
+    teasers = max(headline_links, teaser_blocks)
+    if teasers >= 8 and teasers > prose * 2:
+        score -= 2.5
+        signals.append("teaser grid")
+    elif teasers >= 5 and teasers > prose:
+        score -= 1.0
+        signals.append("teaser list")
+    return score, signals
+
+
+def classify_page(tree: lxml_html.HtmlElement, url: str, page: PageMeta, body_text: str) -> Verdict:
+    score = 0.0
+    signals: list[str] = []
+    types: set[str] = set()
+    for obj in page.jsonld:
+        types |= ld_types(obj)
+    if types & ARTICLE_TYPES:
+        score += 3.0
+        signals.append("JSON-LD article")
+    elif types & LISTING_TYPES or ("website" in types and not types & {"webpage"}):
+        score -= 2.0
+        signals.append("JSON-LD listing/website")
+    og_type = (page.meta.get("og:type") or "").lower()
+    if og_type == "article" or og_type.startswith("article"):
+        score += 1.5
+        signals.append("og:type article")
+    elif og_type in {"website", "profile", "blog"}:
+        score -= 0.5
+        signals.append(f"og:type {og_type}")
+    if page.meta.get("article:published_time"):
+        score += 0.5
+        signals.append("article:published_time")
+    url_score, url_note = url_signal(url)
+    score += url_score
+    signals.append(url_note)
+    structure_score, structure_notes = structure_signals(tree, body_text)
+    score += structure_score
+    signals.extend(structure_notes)
+    return Verdict(score >= THRESHOLD, score, signals)

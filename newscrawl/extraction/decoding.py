@@ -1,0 +1,104 @@
+"""From response bytes to HTML text, refusing what is not HTML.
+
+The order of trust: a byte-order mark, then the document's own ``<meta charset>`` or
+``http-equiv`` declaration, then strict UTF-8 (by far the most common encoding of news
+sites, and a strict decode of non-UTF-8 bytes almost always fails), then
+charset_normalizer's guess, then cp1252 with replacement so we never fail on text that is
+merely damaged.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+import re
+from typing import Final
+
+from charset_normalizer import from_bytes
+
+logger = logging.getLogger(__name__)
+
+_BOMS: Final = (
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_META_CHARSET: Final = re.compile(
+    rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE
+)
+# Magic numbers of formats a crawler meets instead of HTML.
+_BINARY_MAGIC: Final = (
+    b"%PDF-", b"\x89PNG", b"GIF87a", b"GIF89a", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b",
+    b"RIFF", b"OggS", b"ID3", b"\x00\x00\x00", b"BM", b"II*\x00", b"MM\x00*", b"wOFF", b"wOF2",
+    b"\xd0\xcf\x11\xe0", b"7z\xbc\xaf", b"Rar!", b"fLaC",
+)  # fmt: skip
+_HTML_MARKERS: Final = re.compile(
+    r"<\s*(!doctype\s+html|html|head|body|meta|title|div|p|article|main|section|span|a|h[1-6])\b",
+    re.IGNORECASE,
+)
+
+
+def _declared_encoding(head: bytes) -> str | None:
+    match = _META_CHARSET.search(head)
+    if not match:
+        return None
+    name = match.group(1).decode("ascii", "ignore").strip().lower()
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def decode_html(data: bytes) -> str | None:
+    """Decoded text, or None when the bytes give nothing sensible."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            return data[len(bom) :].decode(encoding, errors="replace")
+    declared = _declared_encoding(data[:4096])
+    # A page declaring a single-byte encoding but written in UTF-8 is common; a page
+    # declaring UTF-8 and not being it is handled by the fallbacks below.
+    candidates = [declared] if declared and declared != "utf-8" else []
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    for encoding in candidates:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    best = from_bytes(data[:200_000]).best()
+    if best is not None and best.encoding:
+        try:
+            return data.decode(best.encoding, errors="replace")
+        except LookupError:
+            logger.debug("charset_normalizer proposed an unknown codec %s", best.encoding)
+    return data.decode("cp1252", errors="replace")
+
+
+def binary_reason(data: bytes) -> str | None:
+    """Why these bytes are not HTML, or None when they may be."""
+    head = data[:1024].lstrip()
+    if head.startswith(_BINARY_MAGIC):
+        return "binary file signature"
+    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "NUL bytes"
+    return None
+
+
+def text_reason(text: str) -> str | None:
+    """Why decoded text is not HTML (JSON, plain text, a feed), or None when it is."""
+    head = text[:4096].lstrip("\ufeff \t\r\n")
+    if not head:
+        return "empty document"
+    if "\x00" in head:
+        return "NUL characters"
+    if head[0] in "{[" and not _HTML_MARKERS.search(head[:512]):
+        return "JSON document"
+    if head.startswith("<?xml") and not re.search(r"<html\b", head, re.IGNORECASE):
+        return "XML document"
+    if not _HTML_MARKERS.search(text[:65536]):
+        return "no HTML markup"
+    return None
