@@ -1,0 +1,25 @@
+"""The item every spider yields and every pipeline receives."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from newscrawl.article import Article
+
+
+@dataclass(slots=True)
+class ArticleItem:
+    """An extracted article plus where and when the crawl found it.
+
+    ``aliases`` are the addresses that led to it (request before redirects, final response
+    URL, declared canonical); the store records them so later runs skip them.
+    """
+
+    article: Article
+    fetched_at: datetime
+    aliases: list[str] = field(default_factory=list)
+    via: str | None = None  # feed, sitemap, site or urls: how the crawl reached the page
+    # Filled by the dedupe pipeline, outside the database transaction, once per article.
+    content_hash: str | None = None
+    signature: object = None

@@ -1,0 +1,109 @@
+"""Records every crawl in the crawl_runs table: when, what it did, and how it ended.
+
+The row is written when the spider opens (status ``running``), so a run killed with SIGKILL
+still shows; a clean or interrupted close fills in the outcome and the full stats.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import NotConfigured
+from sqlalchemy import insert, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from newscrawl.db import CrawlRunRow, make_engine, resolve_db_url, utcnow
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from sqlalchemy.engine import Engine
+    from typing_extensions import Self
+
+logger = logging.getLogger(__name__)
+
+
+def run_status(reason: str | None, stats: dict[str, Any]) -> str:
+    """finished, interrupted (Ctrl-C, SIGTERM) or failed (bad arguments, nothing fetched)."""
+    if reason == "shutdown":
+        return "interrupted"
+    if reason != "finished":
+        return "failed"
+    if stats.get("newscrawl/errors/bad_arguments"):
+        return "failed"
+    requested = stats.get("downloader/request_count", 0)
+    if requested and not stats.get("downloader/response_count", 0):
+        return "failed"  # every request errored: dead hosts, DNS, refused connections
+    return "finished"
+
+
+def jsonable(stats: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(stats, default=lambda v: v.isoformat() if isinstance(
+        v, datetime) else str(v)))  # fmt: skip
+
+
+class RunRecorder:
+    def __init__(self, crawler: Crawler, db_url: str) -> None:
+        self.crawler = crawler
+        self.db_url = db_url
+        self.engine: Engine | None = None
+        self.run_id: int | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        s = crawler.settings
+        if not s.getbool("NEWSCRAWL_RUNS_ENABLED", True):
+            raise NotConfigured("NEWSCRAWL_RUNS_ENABLED is off")
+        recorder = cls(crawler, resolve_db_url(s.get("NEWSCRAWL_DB") or None))
+        crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
+        return recorder
+
+    def spider_opened(self, spider: Spider) -> None:
+        try:
+            self.engine = make_engine(self.db_url)
+            with self.engine.begin() as conn:
+                result = conn.execute(
+                    insert(CrawlRunRow).values(
+                        spider=spider.name,
+                        started_at=utcnow(),
+                        status="running",
+                        arguments=_arguments(spider),
+                        stats={},
+                    )
+                )
+                self.run_id = int(result.inserted_primary_key[0])
+        except SQLAlchemyError:
+            logger.error("Could not record the run in %s", self.db_url, exc_info=True)
+            return
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("newscrawl/run_id", self.run_id)
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.engine is None or self.run_id is None:
+            return
+        assert self.crawler.stats is not None
+        stats = jsonable(self.crawler.stats.get_stats())
+        status = run_status(reason, stats)
+        self.crawler.stats.set_value("newscrawl/run_status", status)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(CrawlRunRow)
+                    .where(CrawlRunRow.id == self.run_id)
+                    .values(finished_at=utcnow(), status=status, finish_reason=reason, stats=stats)
+                )
+        except SQLAlchemyError:
+            logger.error("Could not record the end of run %s", self.run_id, exc_info=True)
+        finally:
+            self.engine.dispose()
+        logger.info("Run %s %s (%s)", self.run_id, status, reason)
+
+
+def _arguments(spider: Spider) -> dict[str, str]:
+    names = ("url", "file", "sources", "only", "refresh", "max_pages", "max_depth", "since_days")
+    return {n: str(getattr(spider, n)) for n in names if getattr(spider, n, None) not in (None, "")}

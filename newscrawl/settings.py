@@ -1,0 +1,79 @@
+"""Scrapy settings for newscrawl; every NEWSCRAWL_* setting is described in docs/settings.md.
+
+Override any of them per run with ``scrapy crawl ... -s NAME=VALUE`` or ``newscrawl crawl -s``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from newscrawl import __version__
+
+BOT_NAME = "newscrawl"
+SPIDER_MODULES = ["newscrawl.spiders"]
+NEWSPIDER_MODULE = "newscrawl.spiders"
+
+# --- newscrawl -----------------------------------------------------------------------------
+# Where articles are stored: any SQLAlchemy URL or a file path. Empty means the environment
+# variable NEWSCRAWL_DB, else sqlite:///<project>/data/news.db.
+NEWSCRAWL_DB = os.environ.get("NEWSCRAWL_DB", "")
+# A page where site owners can read what this crawler is and how to reach its operator.
+NEWSCRAWL_CONTACT_URL = os.environ.get(
+    "NEWSCRAWL_CONTACT_URL", "https://github.com/newscrawl/newscrawl"
+)
+# The sources file read by the `news` spider (`-a sources=PATH` overrides it per run).
+NEWSCRAWL_SOURCES = ""
+# Articles are written in one transaction per this many items (and at spider close).
+NEWSCRAWL_STORE_BATCH_SIZE = 100
+# Pages whose main text has fewer words are skipped as too_short.
+NEWSCRAWL_MIN_WORDS = 80
+# Pages larger than this many bytes are not downloaded (also Scrapy's DOWNLOAD_MAXSIZE).
+NEWSCRAWL_MAX_PAGE_BYTES = 8 * 1024 * 1024
+# Sitemap and feed entries older than this many days are not followed (0: no limit).
+NEWSCRAWL_SINCE_DAYS = 0
+# The `site` spider stops scheduling pages after this many (per start URL / source).
+NEWSCRAWL_MAX_PAGES = 500
+# The `site` spider follows links at most this many hops from its start page.
+NEWSCRAWL_MAX_DEPTH = 4
+# Skip article pages whose address is already in the store (incremental crawls).
+NEWSCRAWL_DELTAFETCH_ENABLED = True
+# Record each run in the crawl_runs table.
+NEWSCRAWL_RUNS_ENABLED = True
+# Near-duplicate detection: minimum similarity (0-1) for a syndicated copy.
+NEWSCRAWL_NEAR_DUP_THRESHOLD = 0.8
+
+# --- politeness ----------------------------------------------------------------------------
+USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 1.0
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = NEWSCRAWL_MAX_PAGE_BYTES
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+# Sitemaps written by CMSs are often wrapped in alternates; keep only what the site lists.
+SITEMAP_ALTERNATE_LINKS = False
+
+# --- components ----------------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    "newscrawl.deltafetch.DeltaFetch": 50,
+}
+ITEM_PIPELINES = {
+    "pipelines.dedupe.DedupePipeline": 200,
+    "pipelines.store.StorePipeline": 800,
+}
+EXTENSIONS = {
+    "newscrawl.runs.RunRecorder": 0,
+}
+# A crawler run from cron needs no remote shells into the process.
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
+
+LOG_LEVEL = os.environ.get("NEWSCRAWL_LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"

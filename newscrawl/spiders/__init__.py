@@ -1,0 +1,1 @@
+"""The spiders: feed, sitemap, site, urls and news (every source in a sources file)."""

@@ -1,0 +1,361 @@
+"""What every newscrawl spider shares: polite requests, the article callback, feed, sitemap
+and link following, and counting every outcome in the crawl stats.
+
+The kind-specific spiders (feed, sitemap, site, urls, news) only decide where to start.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import defaultdict
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
+from twisted.web._newclient import ResponseNeverReceived
+
+from newscrawl import __version__
+from newscrawl.article import Article
+from newscrawl.extract import extract_article
+from newscrawl.feeds import (
+    FeedError,
+    discover_feeds,
+    parse_feed,
+    parse_sitemap,
+    sitemaps_from_robots,
+)
+from newscrawl.items import ArticleItem
+from newscrawl.urls import request_url, site_of
+
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterable, Iterator
+
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+    from twisted.python.failure import Failure
+
+logger = logging.getLogger(__name__)
+
+HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain", b"application/xml", b"text/xml")
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def truthy(value: object) -> bool:
+    return str(value).strip().lower() in TRUE_WORDS if value is not None else False
+
+
+def split_urls(value: str | None) -> list[str]:
+    return [u.strip() for u in (value or "").split(",") if u.strip()]
+
+
+class ArgumentError(ValueError):
+    """A spider argument is missing or wrong; the message tells the user how to fix it."""
+
+
+@dataclass(slots=True)
+class Target:
+    """Per-source crawl options, carried in request meta from start page to article."""
+
+    key: str
+    source: str | None = None
+    since_days: int = 0
+    max_pages: int = 500
+    max_depth: int = 4
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+
+
+class NewsSpider(scrapy.Spider):
+    """Base class: subclasses implement :meth:`start_requests_for_args`."""
+
+    # Breadth-first: pages near the start page (fresh sections) before deep archive links.
+    custom_settings: ClassVar[dict[str, Any]] = {
+        "DEPTH_PRIORITY": 1,
+        "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
+        "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
+    }
+
+    def __init__(self, *args: Any, refresh: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.refresh = truthy(refresh)
+        self.argument_error: str | None = None
+        # Pages scheduled per target, for the site crawl's page limit and link dedupe.
+        self.scheduled: dict[str, set[str]] = defaultdict(set)
+
+    @classmethod
+    def update_settings(cls, settings: BaseSettings) -> None:
+        super().update_settings(settings)
+        # The contact URL may be set per run, so the User-Agent is built from it here.
+        if settings.getpriority("USER_AGENT") in (None, 0, 20):
+            contact = settings.get("NEWSCRAWL_CONTACT_URL")
+            settings.set("USER_AGENT", f"newscrawl/{__version__} (+{contact})", priority=20)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        s = crawler.settings
+        spider.min_words = s.getint("NEWSCRAWL_MIN_WORDS", 80)
+        spider.max_bytes = s.getint("NEWSCRAWL_MAX_PAGE_BYTES", 8 * 1024 * 1024)
+        spider.default_since_days = s.getint("NEWSCRAWL_SINCE_DAYS", 0)
+        spider.default_max_pages = s.getint("NEWSCRAWL_MAX_PAGES", 500)
+        spider.default_max_depth = s.getint("NEWSCRAWL_MAX_DEPTH", 4)
+        return spider
+
+    min_words: int = 80
+    max_bytes: int = 8 * 1024 * 1024
+    default_since_days: int = 0
+    default_max_pages: int = 500
+    default_max_depth: int = 4
+
+    # --- entry -------------------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        try:
+            requests = list(self.start_requests_for_args())
+        except ArgumentError as exc:
+            self.argument_error = str(exc)
+            logger.error("%s: %s", self.name, exc, extra={"spider": self})
+            self.inc("errors/bad_arguments")
+            return
+        for request in requests:
+            yield request
+
+    def start_requests_for_args(self) -> Iterable[Request]:
+        raise NotImplementedError
+
+    def target(self, key: str, source: str | None = None, **options: Any) -> Target:
+        opts = {k: v for k, v in options.items() if v is not None}
+        return Target(
+            key=key,
+            source=source,
+            since_days=opts.get("since_days", self.default_since_days),
+            max_pages=opts.get("max_pages", self.default_max_pages),
+            max_depth=opts.get("max_depth", self.default_max_depth),
+            allow=tuple(opts.get("allow", ())),
+            deny=tuple(opts.get("deny", ())),
+        )
+
+    # --- stats -------------------------------------------------------------------------------
+    def inc(self, key: str, count: int = 1) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value(f"newscrawl/{key}", count)
+
+    # --- requests ----------------------------------------------------------------------------
+    def _request(
+        self, url: str, callback: Any, target: Target, via: str, *, article: bool, depth: int = 0
+    ) -> Request:
+        return Request(
+            request_url(url),
+            callback=callback,
+            errback=self.on_error,
+            meta={
+                "newscrawl_target": target,
+                "newscrawl_via": via,
+                "newscrawl_article": article,
+                "newscrawl_depth": depth,
+            },
+        )
+
+    def article_request(self, url: str, target: Target, via: str) -> Request:
+        return self._request(url, self.parse_article, target, via, article=True)
+
+    def feed_request(self, url: str, target: Target) -> Request:
+        return self._request(url, self.parse_feed, target, "feed", article=False)
+
+    def sitemap_request(self, url: str, target: Target) -> Request:
+        return self._request(url, self.parse_sitemap, target, "sitemap", article=False)
+
+    def page_request(self, url: str, target: Target, depth: int = 0) -> Request:
+        # Start pages of a site crawl are fetched every run; deeper pages may be stored
+        # articles, which the incremental filter then skips.
+        return self._request(url, self.parse_page, target, "site", article=depth > 0, depth=depth)
+
+    def site_start(self, target: Target, url: str) -> Request:
+        self.scheduled[target.key].add(request_url(url))
+        return self.page_request(url, target, 0)
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        if failure.check(IgnoreRequest):
+            return  # robots.txt and the incremental filter count their own skips
+        if failure.check(DNSLookupError):
+            kind = "dns"
+        elif failure.check(TimeoutError):
+            kind = "timeout"
+        elif failure.check(ConnectionRefusedError):
+            kind = "connection_refused"
+        elif failure.check(ResponseNeverReceived):
+            kind = "no_response"
+        elif hasattr(failure.value, "response"):
+            kind = f"http_{failure.value.response.status}"
+        else:
+            kind = type(failure.value).__name__
+        self.inc(f"errors/{kind}")
+        logger.warning(
+            "Could not fetch %s: %s", request.url, failure.getErrorMessage(),
+            extra={"spider": self},
+        )  # fmt: skip
+
+    # --- articles ----------------------------------------------------------------------------
+    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
+        result = self.extract(response)
+        if isinstance(result, Article):
+            yield self.item(response, result)
+
+    def extract(self, response: Response) -> Article | str:
+        """The article on the page, or the reason there is none (already counted)."""
+        self.inc("pages/fetched")
+        if not isinstance(response, TextResponse) or not self._is_html(response):
+            return self._skip(response, "not_html", response.headers.get("Content-Type"))
+        result = extract_article(
+            response.text, response.url, min_words=self.min_words, max_bytes=self.max_bytes
+        )
+        if isinstance(result, Article):
+            self.inc("extract/ok")
+            return result
+        return self._skip(response, result.reason, result.detail)
+
+    def _is_html(self, response: TextResponse) -> bool:
+        content_type = (response.headers.get("Content-Type") or b"text/html").lower()
+        return content_type.startswith(HTML_TYPES)
+
+    def _skip(self, response: Response, reason: str, detail: object = None) -> str:
+        self.inc(f"skipped/{reason}")
+        logger.info(
+            "Skipped %s: %s%s", response.url, reason, f" ({detail!s})" if detail else "",
+            extra={"spider": self},
+        )  # fmt: skip
+        return reason
+
+    def item(self, response: Response, article: Article) -> ArticleItem:
+        target: Target = response.meta.get("newscrawl_target") or self.target(response.url)
+        source = target.source or article.domain
+        aliases = [*response.meta.get("redirect_urls", []), response.url]
+        return ArticleItem(
+            article=replace(article, source=source),
+            fetched_at=datetime.now(UTC),
+            aliases=list(dict.fromkeys(aliases)),
+            via=response.meta.get("newscrawl_via"),
+        )
+
+    # --- feeds -------------------------------------------------------------------------------
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        target: Target = response.meta["newscrawl_target"]
+        try:
+            entries = parse_feed(response.body, response.url)
+        except FeedError as exc:
+            feeds = discover_feeds(response.body, response.url) if self._looks_html(response) else []
+            if feeds and not response.meta.get("newscrawl_discovered"):
+                logger.info("%s is a page; following its feeds %s", response.url, feeds)
+                for url in feeds:
+                    request = self.feed_request(url, target)
+                    request.meta["newscrawl_discovered"] = True
+                    yield request
+                return
+            self.inc("feeds/invalid")
+            logger.warning("Not a usable feed: %s (%s)", response.url, exc, extra={"spider": self})
+            return
+        self.inc("feeds/parsed")
+        cutoff = self._cutoff(target)
+        for entry in entries:
+            if cutoff and entry.published and entry.published < cutoff:
+                self.inc("feeds/entries_too_old")
+                continue
+            self.inc("feeds/entries")
+            yield self.article_request(entry.url, target, "feed")
+
+    # --- sitemaps ----------------------------------------------------------------------------
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        target: Target = response.meta["newscrawl_target"]
+        if response.url.rstrip("/").endswith("/robots.txt"):
+            text = response.text if isinstance(response, TextResponse) else response.body.decode(
+                "utf-8", "replace"
+            )
+            found = sitemaps_from_robots(text, response.url)
+            if not found:
+                self.inc("sitemaps/invalid")
+                logger.warning("No Sitemap: lines in %s", response.url, extra={"spider": self})
+            for url in found:
+                yield self.sitemap_request(url, target)
+            return
+        try:
+            sitemap = parse_sitemap(response.body, response.url)
+        except FeedError as exc:
+            self.inc("sitemaps/invalid")
+            logger.warning("Not a usable sitemap: %s (%s)", response.url, exc, extra={"spider": self})
+            return
+        self.inc("sitemaps/parsed")
+        entries = list(self.sitemap_filter(sitemap.entries, target))
+        if sitemap.kind == "sitemapindex":
+            for entry in entries:
+                yield self.sitemap_request(entry.url, target)
+            return
+        for entry in entries:
+            self.inc("sitemaps/entries")
+            yield self.article_request(entry.url, target, "sitemap")
+
+    def sitemap_filter(self, entries: list[Any], target: Target) -> Iterator[Any]:
+        """Keep entries modified within the source's ``since_days`` (all when 0)."""
+        cutoff = self._cutoff(target)
+        for entry in entries:
+            if cutoff and entry.published and entry.published < cutoff:
+                self.inc("sitemaps/entries_too_old")
+                continue
+            yield entry
+
+    def _cutoff(self, target: Target) -> datetime | None:
+        return datetime.now(UTC) - timedelta(days=target.since_days) if target.since_days else None
+
+    # --- sites -------------------------------------------------------------------------------
+    def parse_page(self, response: Response) -> Iterator[ArticleItem | Request]:
+        result = self.extract(response)
+        if isinstance(result, Article):
+            yield self.item(response, result)
+            return  # article pages are stored, not used as hubs: related links drift off-topic
+        if not isinstance(response, TextResponse) or not self._looks_html(response):
+            return
+        yield from self.follow_links(response)
+
+    def follow_links(self, response: TextResponse) -> Iterator[Request]:
+        target: Target = response.meta["newscrawl_target"]
+        depth = response.meta.get("newscrawl_depth", 0) + 1
+        if depth > target.max_depth:
+            self.inc("site/depth_limit")
+            return
+        extractor = LinkExtractor(
+            allow_domains=[site_of(response.url)],
+            deny=[*target.deny, *NON_CONTENT_PATHS],
+            unique=True,
+        )
+        allow = [re.compile(p) for p in target.allow]
+        scheduled = self.scheduled[target.key]
+        for link in extractor.extract_links(response):
+            url = request_url(link.url)
+            if url in scheduled:
+                continue
+            if allow and not any(p.search(url) for p in allow):
+                self.inc("site/links_not_allowed")
+                continue
+            if len(scheduled) >= target.max_pages:
+                self.inc("site/page_limit")
+                return
+            scheduled.add(url)
+            yield self.page_request(url, target, depth)
+
+    def _looks_html(self, response: Response) -> bool:
+        return isinstance(response, TextResponse) and b"<html" in response.body[:4096].lower()
+
+
+# Links that never lead to articles: accounts, search, feeds, share intents.
+NON_CONTENT_PATHS = (
+    r"/(login|logout|signin|sign-in|register|subscribe|account|cart|checkout)(/|$|\?)",
+    r"/search(/|$|\?)",
+    r"[?&](share|print|replytocom)=",
+    r"/(feed|rss|atom)(\.xml)?/?$",
+    r"\.(xml|rss|atom|json)(\?|$)",
+)

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newscrawl.spiders.base import ArgumentError, NewsSpider, split_urls
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from scrapy.http import Request
+
+
+class UrlsSpider(NewsSpider):
+    """Exactly the given article pages: -a url=URL[,URL...] or -a file=PATH (one per line).
+
+    Example: scrapy crawl urls -a file=todo.txt -a refresh=1
+    """
+
+    name = "urls"
+
+    def __init__(self, url: str | None = None, file: str | None = None, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.urls = split_urls(url)
+        self.file = file
+
+    def start_requests_for_args(self) -> Iterator[Request]:
+        urls = list(self.urls)
+        if self.file:
+            try:
+                lines = Path(self.file).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ArgumentError(f"cannot read -a file={self.file}: {exc}") from exc
+            urls += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+        if not urls:
+            raise ArgumentError("give pages: scrapy crawl urls -a url=URL[,URL...] or -a file=PATH")
+        bad = [u for u in urls if not u.startswith(("http://", "https://"))]
+        if bad:
+            raise ArgumentError(f"not http(s) URLs: {', '.join(bad[:5])}")
+        for url in urls:
+            yield self.article_request(url, self.target(url), "urls")
