@@ -151,12 +151,12 @@ def _entry_link(item: etree._Element) -> str | None:
     for link in _children(item, "link"):
         href = link.get("href")
         if href and link.get("rel", "alternate") == "alternate":
-            return href.strip()
+            return str(href).strip()
         if not href and link.text and link.text.strip():
-            return link.text.strip()
+            return str(link.text).strip()
     about = item.get("{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about")
     if about:
-        return about.strip()
+        return str(about).strip()
     guid = _children(item, "guid")
     if guid and guid[0].get("isPermaLink", "true") != "false":
         return (guid[0].text or "").strip() or None

@@ -19,10 +19,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from newscrawl.db import CrawlRunRow, make_engine, resolve_db_url, utcnow
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from sqlalchemy.engine import Engine
-    from typing_extensions import Self
 
 logger = logging.getLogger(__name__)
 
@@ -42,8 +43,11 @@ def run_status(reason: str | None, stats: dict[str, Any]) -> str:
 
 
 def jsonable(stats: dict[str, Any]) -> dict[str, Any]:
-    return json.loads(json.dumps(stats, default=lambda v: v.isoformat() if isinstance(
-        v, datetime) else str(v)))  # fmt: skip
+    def encode(value: object) -> str:
+        return value.isoformat() if isinstance(value, datetime) else str(value)
+
+    data: dict[str, Any] = json.loads(json.dumps(stats, default=encode))
+    return data
 
 
 class RunRecorder:
@@ -67,18 +71,19 @@ class RunRecorder:
         try:
             self.engine = make_engine(self.db_url)
             with self.engine.begin() as conn:
-                result = conn.execute(
-                    insert(CrawlRunRow).values(
+                self.run_id = conn.execute(
+                    insert(CrawlRunRow)
+                    .values(
                         spider=spider.name,
                         started_at=utcnow(),
                         status="running",
                         arguments=_arguments(spider),
                         stats={},
                     )
-                )
-                self.run_id = int(result.inserted_primary_key[0])
+                    .returning(CrawlRunRow.id)
+                ).scalar_one()
         except SQLAlchemyError:
-            logger.error("Could not record the run in %s", self.db_url, exc_info=True)
+            logger.exception("Could not record the run in %s", self.db_url)
             return
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("newscrawl/run_id", self.run_id)
@@ -98,7 +103,7 @@ class RunRecorder:
                     .values(finished_at=utcnow(), status=status, finish_reason=reason, stats=stats)
                 )
         except SQLAlchemyError:
-            logger.error("Could not record the end of run %s", self.run_id, exc_info=True)
+            logger.exception("Could not record the end of run %s", self.run_id)
         finally:
             self.engine.dispose()
         logger.info("Run %s %s (%s)", self.run_id, status, reason)

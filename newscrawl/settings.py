@@ -26,9 +26,9 @@ NEWSCRAWL_SOURCES = ""
 # Articles are written in one transaction per this many items (and at spider close).
 NEWSCRAWL_STORE_BATCH_SIZE = 100
 # Pages whose main text has fewer words are skipped as too_short.
-NEWSCRAWL_MIN_WORDS = 80
+NEWSCRAWL_MIN_WORDS = 50
 # Pages larger than this many bytes are not downloaded (also Scrapy's DOWNLOAD_MAXSIZE).
-NEWSCRAWL_MAX_PAGE_BYTES = 8 * 1024 * 1024
+NEWSCRAWL_MAX_PAGE_BYTES = 5 * 1024 * 1024
 # Sitemap and feed entries older than this many days are not followed (0: no limit).
 NEWSCRAWL_SINCE_DAYS = 0
 # The `site` spider stops scheduling pages after this many (per start URL / source).

@@ -86,8 +86,10 @@ def _parse(entry: Any, where: str) -> Source:
     urls = entry.get("urls")
     if isinstance(urls, str):
         urls = [urls]
-    if not isinstance(urls, list) or not urls or not all(
-        isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls
+    if (
+        not isinstance(urls, list)
+        or not urls
+        or not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls)
     ):
         raise SourcesError(f"{where} ({name}): 'urls' must be a list of http(s) URLs")
     for key in ("max_pages", "max_depth", "since_days"):

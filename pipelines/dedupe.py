@@ -13,9 +13,10 @@ from scrapy.exceptions import NotConfigured
 from newscrawl.dedupe import NearDuplicateIndex, content_hash
 
 if TYPE_CHECKING:
+    from typing import Self
+
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
-    from typing_extensions import Self
 
     from newscrawl.items import ArticleItem
 

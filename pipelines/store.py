@@ -30,10 +30,10 @@ from pipelines.dedupe import index_from_settings
 
 if TYPE_CHECKING:
     from datetime import datetime
+    from typing import Self
 
     from scrapy.crawler import Crawler
     from sqlalchemy.engine import Connection, Engine
-    from typing_extensions import Self
 
     from newscrawl.items import ArticleItem
 
@@ -107,7 +107,7 @@ class StorePipeline:
             with self.engine.begin() as conn:
                 return self.write(conn, item)
         except SQLAlchemyError:
-            logger.error("Could not store %s", item.article.url, exc_info=True)
+            logger.exception("Could not store %s", item.article.url)
             return "failed"
 
     def write(self, conn: Connection, item: ArticleItem) -> str:
@@ -116,8 +116,8 @@ class StorePipeline:
         identity = article.canonical_url
         aliases = {normalize_url(url) for url in item.aliases} | {identity}
         digest = item.content_hash or content_hash(article.text)
-        signature = item.signature if item.signature is not None else self.index.signature(
-            article.text
+        signature = (
+            item.signature if item.signature is not None else self.index.signature(article.text)
         )
         now = item.fetched_at
         existing = self._known_id(conn, identity, aliases)
@@ -189,7 +189,9 @@ class StorePipeline:
             first_seen_at=now,
             last_seen_at=now,
         )
-        row_id = int(conn.execute(insert(ArticleRow).values(**values)).inserted_primary_key[0])
+        row_id = conn.execute(
+            insert(ArticleRow).values(**values).returning(ArticleRow.id)
+        ).scalar_one()
         if duplicate is None:
             self.index.add(conn, row_id, signature)
             return row_id, "inserted"

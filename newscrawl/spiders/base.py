@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -75,7 +75,7 @@ class NewsSpider(scrapy.Spider):
     """Base class: subclasses implement :meth:`start_requests_for_args`."""
 
     # Breadth-first: pages near the start page (fresh sections) before deep archive links.
-    custom_settings: ClassVar[dict[str, Any]] = {
+    custom_settings = {  # noqa: RUF012 (Scrapy's own declaration is a plain dict)
         "DEPTH_PRIORITY": 1,
         "SCHEDULER_DISK_QUEUE": "scrapy.squeues.PickleFifoDiskQueue",
         "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
@@ -100,15 +100,15 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
         s = crawler.settings
-        spider.min_words = s.getint("NEWSCRAWL_MIN_WORDS", 80)
-        spider.max_bytes = s.getint("NEWSCRAWL_MAX_PAGE_BYTES", 8 * 1024 * 1024)
+        spider.min_words = s.getint("NEWSCRAWL_MIN_WORDS", 50)
+        spider.max_bytes = s.getint("NEWSCRAWL_MAX_PAGE_BYTES", 5 * 1024 * 1024)
         spider.default_since_days = s.getint("NEWSCRAWL_SINCE_DAYS", 0)
         spider.default_max_pages = s.getint("NEWSCRAWL_MAX_PAGES", 500)
         spider.default_max_depth = s.getint("NEWSCRAWL_MAX_DEPTH", 4)
         return spider
 
-    min_words: int = 80
-    max_bytes: int = 8 * 1024 * 1024
+    min_words: int = 50
+    max_bytes: int = 5 * 1024 * 1024
     default_since_days: int = 0
     default_max_pages: int = 500
     default_max_depth: int = 4
@@ -181,20 +181,9 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(IgnoreRequest):
+        if isinstance(failure.value, IgnoreRequest):
             return  # robots.txt and the incremental filter count their own skips
-        if failure.check(DNSLookupError):
-            kind = "dns"
-        elif failure.check(TimeoutError):
-            kind = "timeout"
-        elif failure.check(ConnectionRefusedError):
-            kind = "connection_refused"
-        elif failure.check(ResponseNeverReceived):
-            kind = "no_response"
-        elif hasattr(failure.value, "response"):
-            kind = f"http_{failure.value.response.status}"
-        else:
-            kind = type(failure.value).__name__
+        kind = error_kind(failure.value)
         self.inc(f"errors/{kind}")
         logger.warning(
             "Could not fetch %s: %s", request.url, failure.getErrorMessage(),
@@ -249,7 +238,9 @@ class NewsSpider(scrapy.Spider):
         try:
             entries = parse_feed(response.body, response.url)
         except FeedError as exc:
-            feeds = discover_feeds(response.body, response.url) if self._looks_html(response) else []
+            feeds = (
+                discover_feeds(response.body, response.url) if self._looks_html(response) else []
+            )
             if feeds and not response.meta.get("newscrawl_discovered"):
                 logger.info("%s is a page; following its feeds %s", response.url, feeds)
                 for url in feeds:
@@ -273,8 +264,10 @@ class NewsSpider(scrapy.Spider):
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         target: Target = response.meta["newscrawl_target"]
         if response.url.rstrip("/").endswith("/robots.txt"):
-            text = response.text if isinstance(response, TextResponse) else response.body.decode(
-                "utf-8", "replace"
+            text = (
+                response.text
+                if isinstance(response, TextResponse)
+                else response.body.decode("utf-8", "replace")
             )
             found = sitemaps_from_robots(text, response.url)
             if not found:
@@ -287,7 +280,9 @@ class NewsSpider(scrapy.Spider):
             sitemap = parse_sitemap(response.body, response.url)
         except FeedError as exc:
             self.inc("sitemaps/invalid")
-            logger.warning("Not a usable sitemap: %s (%s)", response.url, exc, extra={"spider": self})
+            logger.warning(
+                "Not a usable sitemap: %s (%s)", response.url, exc, extra={"spider": self}
+            )
             return
         self.inc("sitemaps/parsed")
         entries = list(self.sitemap_filter(sitemap.entries, target))
@@ -349,6 +344,23 @@ class NewsSpider(scrapy.Spider):
 
     def _looks_html(self, response: Response) -> bool:
         return isinstance(response, TextResponse) and b"<html" in response.body[:4096].lower()
+
+
+def error_kind(error: BaseException | None) -> str:
+    """A short, stable name for a download failure, used in stats keys."""
+    kinds: tuple[tuple[type[BaseException], str], ...] = (
+        (DNSLookupError, "dns"),
+        (TimeoutError, "timeout"),
+        (ConnectionRefusedError, "connection_refused"),
+        (ResponseNeverReceived, "no_response"),
+    )
+    for cls, kind in kinds:
+        if isinstance(error, cls):
+            return kind
+    response = getattr(error, "response", None)
+    if response is not None:
+        return f"http_{response.status}"
+    return type(error).__name__
 
 
 # Links that never lead to articles: accounts, search, feeds, share intents.

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import random
+import sqlite3
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from scrapy.exceptions import NotConfigured
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from newscrawl.article import Article
+from newscrawl.items import ArticleItem
+from pipelines.dedupe import DedupePipeline
+from pipelines.store import StorePipeline
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+TEXT = (
+    "The harbour authority confirmed on Friday that the old swing bridge will reopen to "
+    "traffic next week after eleven months of repairs to its corroded steel frame. "
+) * 6
+
+
+WORDS = [
+    "council",
+    "budget",
+    "river",
+    "school",
+    "storm",
+    "market",
+    "vaccine",
+    "election",
+    "harbour",
+    "rail",
+    "court",
+    "farm",
+    "museum",
+    "strike",
+    "airport",
+    "energy",
+    "wildfire",
+    "satellite",
+    "festival",
+    "library",
+    "bank",
+    "hospital",
+    "mayor",
+    "drought",
+    "bridge",
+    "port",
+    "tariff",
+    "union",
+    "ferry",
+    "climate",
+    "ocean",
+    "police",
+    "football",
+    "orchestra",
+]
+
+
+def distinct_text(seed: int) -> str:
+    """A text that shares no 4-word run with another seed's: a different story."""
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) for _ in range(150))
+
+
+def make_item(url: str, text: str = TEXT, title: str = "Bridge reopens", **kw: Any) -> ArticleItem:
+    article = Article(
+        url=url,
+        canonical_url=kw.pop("canonical_url", url),
+        domain="news.example",
+        text=text,
+        title=title,
+        source="example",
+        word_count=len(text.split()),
+        **kw,
+    )
+    return ArticleItem(article=article, fetched_at=datetime.now(UTC), aliases=[url])
+
+
+def pipelines(db: Path, **settings: Any) -> tuple[DedupePipeline, StorePipeline]:
+    crawler = get_crawler(settings_dict={"NEWSCRAWL_DB": f"sqlite:///{db}", **settings})
+    dedupe = build_from_crawler(DedupePipeline, crawler)
+    store = build_from_crawler(StorePipeline, crawler)
+    store.open_spider()
+    return dedupe, store
+
+
+def store_all(db: Path, items: list[ArticleItem], **settings: Any) -> StorePipeline:
+    dedupe, store = pipelines(db, **settings)
+    for item in items:
+        store.process_item(dedupe.process_item(item))
+    store.close_spider()
+    return store
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_not_configured_when_disabled(db: Path) -> None:
+    crawler = get_crawler(settings_dict={"NEWSCRAWL_STORE_ENABLED": False})
+    with pytest.raises(NotConfigured):
+        build_from_crawler(StorePipeline, crawler)
+
+
+def test_batches_are_written_and_flushed_on_close(db: Path) -> None:
+    items = [make_item(f"http://news.example/a/{i}", distinct_text(i)) for i in range(7)]
+    store = store_all(db, items, NEWSCRAWL_STORE_BATCH_SIZE=3)
+    stats = store.crawler.stats.get_stats()
+    assert stats["newscrawl/store/inserted"] == 7
+    assert stats["newscrawl/store/batches"] == 3  # 3 + 3 + the last 1 flushed at close
+    assert rows(db, "SELECT COUNT(*) FROM articles") == [(7,)]
+
+
+def test_recrawl_updates_instead_of_adding(db: Path) -> None:
+    store_all(db, [make_item("http://news.example/a/1")])
+    store = store_all(
+        db, [make_item("http://news.example/a/1", TEXT + " Corrected: the bridge opens Monday.")]
+    )
+    assert store.crawler.stats.get_value("newscrawl/store/updated") == 1
+    assert rows(db, "SELECT COUNT(*), MIN(text LIKE '%Corrected%') FROM articles") == [(1, 1)]
+    # The full-text index follows the update through the triggers.
+    assert rows(db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'corrected'") == [
+        (1,)
+    ]
+
+
+def test_same_text_elsewhere_is_an_exact_duplicate(db: Path) -> None:
+    store = store_all(
+        db, [make_item("http://news.example/a/1"), make_item("http://other.example/copy")]
+    )
+    assert store.crawler.stats.get_value("newscrawl/dedupe/exact") == 1
+    assert rows(db, "SELECT id, duplicate_of, duplicate_kind FROM articles ORDER BY id") == [
+        (1, None, None),
+        (2, 1, "exact"),
+    ]
+    assert rows(db, "SELECT COUNT(*) FROM stories") == [(1,)]
+    assert rows(db, "SELECT kind, original_id, article_id FROM duplicate_decisions") == [
+        ("exact", 1, 2)
+    ]
+
+
+def test_alias_of_known_article_updates_it(db: Path) -> None:
+    store_all(db, [make_item("http://news.example/a/1")])
+    amp = make_item("http://news.example/a/1.amp", canonical_url="http://news.example/a/1")
+    store = store_all(db, [amp])
+    assert store.crawler.stats.get_value("newscrawl/store/unchanged") == 1
+    assert store.crawler.stats.get_value("newscrawl/dedupe/url") == 1
+    assert rows(db, "SELECT COUNT(*) FROM articles") == [(1,)]
+    assert rows(db, "SELECT url FROM article_urls ORDER BY url") == [
+        ("http://news.example/a/1",),
+        ("http://news.example/a/1.amp",),
+    ]
+    assert rows(db, "SELECT kind, url FROM duplicate_decisions") == [
+        ("url", "http://news.example/a/1.amp")
+    ]
+
+
+def test_a_failing_item_costs_only_itself(db: Path) -> None:
+    good = make_item("http://news.example/a/1")
+    bad = make_item("http://news.example/a/2", distinct_text(2))
+    # A naive datetime is refused by the UTC column: a write error inside the batch.
+    bad.fetched_at = datetime(2024, 1, 1)
+    store = store_all(db, [good, bad])
+    stats = store.crawler.stats.get_stats()
+    assert stats["newscrawl/store/inserted"] == 1
+    assert stats["newscrawl/store/failed"] == 1
+    assert rows(db, "SELECT url FROM articles") == [("http://news.example/a/1",)]

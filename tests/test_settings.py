@@ -1,0 +1,29 @@
+"""The defaults a user gets without asking: polite, recorded, incremental."""
+
+from __future__ import annotations
+
+from newscrawl.runner import project_settings
+from newscrawl.spiders.base import NewsSpider
+
+
+def test_polite_defaults() -> None:
+    settings = project_settings()
+    assert settings.getbool("ROBOTSTXT_OBEY")
+    assert settings.getbool("AUTOTHROTTLE_ENABLED")
+    assert 0 < settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 4
+    assert not settings.getbool("TELNETCONSOLE_ENABLED")
+    assert not settings.getbool("REMOTE_CONTROL_ENABLED")
+    assert "newscrawl.deltafetch.DeltaFetch" in settings.getdict("DOWNLOADER_MIDDLEWARES")
+
+
+def test_user_agent_carries_the_contact_url() -> None:
+    settings = project_settings({"NEWSCRAWL_CONTACT_URL": "https://lab.example/crawler"})
+    NewsSpider.update_settings(settings)
+    assert settings.get("USER_AGENT").startswith("newscrawl/")
+    assert settings.get("USER_AGENT").endswith("(+https://lab.example/crawler)")
+
+
+def test_explicit_user_agent_wins() -> None:
+    settings = project_settings({"USER_AGENT": "mylab-bot/1.0"})
+    NewsSpider.update_settings(settings)
+    assert settings.get("USER_AGENT") == "mylab-bot/1.0"
