@@ -32,6 +32,7 @@ _ARTICLE_PATH: Final = re.compile(
     re.IGNORECASE,
 )
 _WORD: Final = re.compile(r"\w+")
+_SENTENCE_END: Final = (".", "!", "?", "。", "！", "？", '"', "”", "»", ")")
 THRESHOLD: Final = 0.0
 
 
@@ -63,6 +64,35 @@ def url_signal(url: str) -> tuple[float, str]:
     return 0.0, "url neutral"
 
 
+def _prose_lines(body_text: str) -> int:
+    count = 0
+    for line in body_text.splitlines():
+        words = _words(line)
+        if words >= 30 or (words >= 12 and line.rstrip().endswith(_SENTENCE_END)):
+            count += 1
+    return count
+
+
+def linked_share(root: lxml_html.HtmlElement, body_text: str) -> float:
+    """Share of the extracted words that sit in lines which are also link texts.
+
+    On a listing the "main text" trafilatura finds is headlines and teasers, which are
+    links elsewhere on the page; an article's paragraphs almost never are.
+    """
+    anchors = set()
+    for link in root.iter("a"):
+        text = " ".join(link.text_content().split()).lower()
+        if _words(text) >= 3:
+            anchors.add(text)
+    total = linked = 0
+    for line in body_text.splitlines():
+        words = _words(line)
+        total += words
+        if words and " ".join(line.split()).lower() in anchors:
+            linked += words
+    return linked / total if total else 0.0
+
+
 def structure_signals(tree: lxml_html.HtmlElement, body_text: str) -> tuple[float, list[str]]:
     """Teasers versus prose: listings are many headline links and few long paragraphs."""
     body = tree.find(".//body")
@@ -74,13 +104,19 @@ def structure_signals(tree: lxml_html.HtmlElement, body_text: str) -> tuple[floa
         if words >= 30 and link_words <= words * 0.3:
             prose += 1
     # Sites that set paragraphs in <div>s or <br>-separated text: count the extracted lines.
-    prose = max(prose, sum(1 for line in body_text.splitlines() if _words(line) >= 30))
+    prose = max(prose, _prose_lines(body_text))
     headline_links = 0
     for heading in root.xpath(".//h2|.//h3|.//h4"):
         if heading.xpath(".//a[@href]") or heading.xpath("ancestor::a[@href]"):
             headline_links += 1
     teaser_blocks = len(root.xpath(".//article[.//a[@href]]"))
-    signals = [f"{prose} prose paragraphs", f"{headline_links} headline links"]
+    share = linked_share(root, body_text)
+    signals = [
+        f"{prose} prose paragraphs",
+        f"{headline_links} headline links",
+        f"{teaser_blocks} teaser blocks",
+        f"linked share {share:.2f}",
+    ]
     score = 0.0
     if prose >= 4:
         score += 2.0
@@ -91,10 +127,12 @@ def structure_signals(tree: lxml_html.HtmlElement, body_text: str) -> tuple[floa
     teasers = max(headline_links, teaser_blocks)
     if teasers >= 8 and teasers > prose * 2:
         score -= 2.5
-        signals.append("teaser grid")
     elif teasers >= 5 and teasers > prose:
         score -= 1.0
-        signals.append("teaser list")
+    if share >= 0.3:
+        score -= 3.0
+    elif share >= 0.15:
+        score -= 1.5
     return score, signals
 
 

@@ -1,0 +1,4 @@
+"""Article-body extraction benchmark: ``python -m bench.extraction --dataset DIR``.
+
+See docs/extraction.md, "Benchmark".
+"""

@@ -1,0 +1,254 @@
+"""Line rules: drop lines of extracted text that are boilerplate whatever markup held them.
+
+Each rule looks at one line at a time (with a little context: the headline, the page's
+link texts, the position in the text) and marks it dropped. Patterns are about what a line
+*is* (a "Read more:" pointer, a share bar, a newsletter prompt), in the main languages of
+the news we crawl, never about a site.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final
+
+from newscrawl.extraction.rules import Rule, register
+
+logger = logging.getLogger(__name__)
+
+_TOKEN: Final = re.compile(r"\w+")
+
+
+def line_key(text: str) -> str:
+    return " ".join(_TOKEN.findall(text.lower()))
+
+
+@dataclass(slots=True)
+class LineContext:
+    lines: list[str]
+    headlines: set[str] = field(default_factory=set)
+    # line key -> True when some link with that text points inside the site
+    anchors: dict[str, bool] = field(default_factory=dict)
+    keep: list[bool] = field(default_factory=list)
+    removed: Counter[str] = field(default_factory=Counter)
+
+    def __post_init__(self) -> None:
+        self.keep = [True] * len(self.lines)
+
+    def drop(self, index: int, rule: Rule) -> None:
+        if self.keep[index]:
+            self.keep[index] = False
+            self.removed[rule.name] += 1
+
+    def kept(self) -> list[int]:
+        return [i for i, keep in enumerate(self.keep) if keep]
+
+    def text(self) -> str:
+        return "\n".join(line for line, keep in zip(self.lines, self.keep, strict=True) if keep)
+
+
+def _words(text: str) -> int:
+    return len(_TOKEN.findall(text))
+
+
+RuleFunction = Callable[[LineContext, Rule], None]
+LINE_RULES: list[tuple[Rule, RuleFunction]] = []
+
+
+def line_rule(name: str, why: str) -> Callable[[RuleFunction], RuleFunction]:
+    rule = register(name, "line", why)
+
+    def wrap(func: RuleFunction) -> RuleFunction:
+        LINE_RULES.append((rule, func))
+        return func
+
+    return wrap
+
+
+def _pattern_rule(name: str, why: str, pattern: str, max_words: int) -> None:
+    compiled = re.compile(pattern, re.IGNORECASE)
+
+    @line_rule(name, why)
+    def apply(ctx: LineContext, rule: Rule) -> None:
+        for i, line in enumerate(ctx.lines):
+            if _words(line) <= max_words and compiled.search(line):
+                ctx.drop(i, rule)
+
+
+@line_rule("leading_headline", "the headline is the title field, not the first line of the body")
+def _leading_headline(ctx: LineContext, rule: Rule) -> None:
+    for i in ctx.kept()[:3]:
+        if line_key(ctx.lines[i]) in ctx.headlines:
+            ctx.drop(i, rule)
+
+
+_pattern_rule(
+    "read_more_pointers",
+    'pointers to other stories set inside the text ("Read more: ...", "RELATED: ...")',
+    r"^\s*(?:read more|read also|also read|see more|see also|related|more|watch|listen|"
+    r"also on [\w.]+|recommended|don'?t miss|leggi anche|lesen sie auch|"
+    r"lire aussi|leia também|lea también|ver también|zum thema|mehr zum thema)\s*[:|»›>]"
+    # Shouted labels need no colon: "READ MORE Hong Kong ...", "SEE MORE Pictures ..."
+    r"|^\s*(?-i:READ MORE|SEE MORE|RELATED|MORE|WATCH|ALSO ON [A-Z.]+|DON'?T MISS)\s+\S",
+    40,
+)
+_pattern_rule(
+    "read_more_lines",
+    'bare "Read more" / "Continue reading" links that expand or leave the text',
+    r"^\s*(?:read more|read full (?:article|story)|continue reading|show more|more\.{0,3}|"
+    r"weiterlesen|mehr lesen|lire la suite|leia mais|leggi tutto|seguir leyendo)\s*[.…»›>]*\s*$",
+    5,
+)
+_pattern_rule(
+    "calls_to_action",
+    "follow/subscribe/sign-up/download-the-app prompts addressed to the reader",
+    r"(?:^|\b)(?:follow (?:us|him|her|them|me) (?:on|at|@)|follow @\w+|"
+    r"follow [\w ]{1,30} on (?:twitter|facebook|instagram|x|linkedin|tiktok)|"
+    r"sign up (?:for|to|here|now)|"
+    r"subscribe (?:to|now|here|for)|get (?:the|our) (?:\w+ )?(?:newsletter|app)|"
+    r"download (?:the|our) (?:\w+ )?app|to get the \w+ app|get \w+ \w* ?on the go|"
+    r"(?:share|like) this (?:story|article|post)|have a (?:news )?tip\??|"
+    r"(?:email|write to|contact) (?:the (?:writer|author|reporter)|[\w.'’ -]{2,40}) at \S+@|"
+    r"may be reached at|delivered (?:right )?to your inbox|in your inbox|"
+    r"thanks for signing up|sign up for our|join our (?:free )?(?:newsletter|mailing)|"
+    r"click here to (?:get|download|subscribe|sign)|tell us what you think|"
+    r"leave a comment|post a comment|add your comment|"
+    r"keep an eye on your inbox|error processing your subscription)",
+    40,
+)
+_pattern_rule(
+    "cookie_and_paywall_notices",
+    "cookie-consent and paywall texts",
+    r"(?:we use cookies|use of cookies|accept (?:all )?cookies|cookie (?:policy|settings)|"
+    r"this (?:site|website) uses cookies|already a subscriber|subscribe to (?:continue|read)|"
+    r"you have reached your (?:free )?(?:article )?limit|to continue reading|"
+    r"log ?in to (?:continue|read)|for subscribers only|subscriber-only|"
+    r"for your personal, non-commercial use only|order presentation-ready copies)",
+    60,
+)
+_pattern_rule(
+    "share_lines",
+    "lines made only of share/social words",
+    r"^\s*(?:(?:share|tweet|email|e-mail|print|save|copy link|comments?|facebook|twitter|x|"
+    r"whatsapp|linkedin|pinterest|reddit|telegram|messenger|flipboard|pocket|sms|"
+    r"share (?:on|via|this)(?: \w+)?|\d+)\s*[|,·•/]?\s*)+$",
+    12,
+)
+_pattern_rule(
+    "search_prompts",
+    "search-box labels and prompts",
+    r"^\s*(?:what are you (?:searching|looking) for\s*\??|search(?: for)?\s*:?|"
+    r"type (?:and|to) (?:hit|press) enter.*|search (?:this site|the site|our site)\.?|"
+    r"enter (?:your )?search (?:term|keywords?).*|suche|rechercher|buscar|pesquisar|cerca)\s*$",
+    10,
+)
+_pattern_rule(
+    "image_credits",
+    "photo credits and caption stubs",
+    r"(?:^\s*\(?(?:photo|image|picture|foto|credit|bild|source: getty)s?\s*(?:credit)?\s*[:/]|"
+    r"\((?:ap|afp|reuters|getty|epa)[^)]*(?:photo|images?)[^)]*\)\s*$|"
+    r"^\s*\(?(?:ap|afp|epa|reuters)? ?photo(?:graph)?s? by\b|"
+    r"(?:getty images|shutterstock|istock(?:photo)?|afp via getty)\s*\)?\s*$)",
+    30,
+)
+_pattern_rule(
+    "tag_lines",
+    "tag and topic labels",
+    r"^\s*(?:tags?|topics?|filed under|categor(?:y|ies)|schlagwörter|etiquetas|"
+    r"themen|mots-clés)\b\s*:?\s*(?:$|\S.*,.*$)",
+    60,
+)
+_pattern_rule(
+    "machine_timestamps",
+    "lines that are only a machine timestamp (leaked data attributes or templates)",
+    r"^\s*\d{4}-\d{2}-\d{2}[t ]\d{2}:\d{2}(?::\d{2})?(?:\.\d+)?(?:z|[+-]\d{2}:?\d{2})?\s*$",
+    12,
+)
+_MONTHS: Final = (
+    r"(?:jan(?:uary|vier|uar|eiro)?|feb(?:ruary|ruar)?|f[ée]v(?:rier)?|fevereiro|mar(?:ch|s|zo|ço)?|"
+    r"märz|apr(?:il|ile)?|avr(?:il)?|abril|may|mai|maio|mayo|maggio|jun(?:e|i|io)?|juin|junho|"
+    r"jul(?:y|i|io)?|juillet|julho|aug(?:ust)?|ao[uû]t|agosto|sep(?:t(?:ember)?)?|set(?:embro)?|"
+    r"oct(?:ober)?|okt(?:ober)?|out(?:ubro)?|nov(?:ember|embre|embro)?|dec(?:ember)?|dez(?:ember|embro)?|"
+    r"d[ée]c(?:embre)?|dic(?:iembre|embre)?)"
+)
+_pattern_rule(
+    "dateline_stubs",
+    "short lines that only say when or by whom a story was published or updated",
+    r"^\s*[-–•]?\s*(?:(?:published|updated|posted|last updated|publicado|pubblicato|"
+    r"veröffentlicht|aktualisiert|publié|mis à jour|atualizado)\b[^.!?]{0,60}$|"
+    r"(?:\w+-feira|monday|tuesday|wednesday|thursday|friday|saturday|sunday|mon|tue|wed|thu|"
+    r"fri|sat|sun)?,?\s*\d{1,2}\.?\s*(?:de\s+)?" + _MONTHS + r"\.?\s*(?:de\s+)?\d{4}"
+    r"(?:\s*(?:às|at|um|à|alle|a las|,|-)?\s*\d{1,2}[:h.]\d{2}(?:\s*[ap]\.?m\.?)?)?[\w ()]{0,12}$|"
+    r"\d{1,2}[/.]\d{1,2}[/.]\d{2,4}(?:\s*[-|]\s*publicado por:?.*)?$|"
+    + _MONTHS
+    + r"\.?\s+\d{1,2},?\s+\d{4}(?:\s*(?:at|,|-)?\s*\d{1,2}:\d{2}\s*(?:[ap]\.?m\.?)?\s*\w{0,4})?$)",
+    16,
+)
+
+# Headings of teaser blocks: the heading and the link lines under it go together.
+_TEASER_HEADING: Final = re.compile(
+    r"^\s*(?:related(?: (?:articles?|stories|posts|news|content|coverage|links|reading))?|"
+    r"latest(?: news| stories| articles| posts)?|l\w?test news|most (?:read|popular|viewed|shared)|"
+    r"more (?:from|on|in|stories|news|articles|like this)\b.*|"
+    r"you (?:may|might) also (?:like|enjoy)\.*|"
+    r"recommended(?: for you| stories| articles)?|don'?t miss|trending(?: now| stories)?|"
+    r"read next|up next|what to read next|see also|top stories|popular(?: now| stories)?|"
+    r"editor'?s? picks|also on [\w.]+|further reading|more to explore|"
+    r"leia também|mais lidas|lesen sie auch|meistgelesen|à lire aussi|les plus lus|"
+    r"lo más leído|leggi anche|i più letti)\s*[:.…]*\s*$",
+    re.IGNORECASE,
+)
+
+
+@line_rule(
+    "teaser_blocks",
+    'a "Related" / "Latest News" / "Most read" heading and the link lines under it',
+)
+def _teaser_blocks(ctx: LineContext, rule: Rule) -> None:
+    kept = ctx.kept()
+    for position, i in enumerate(kept):
+        line = ctx.lines[i]
+        if _words(line) > 8 or not _TEASER_HEADING.match(line):
+            continue
+        ctx.drop(i, rule)
+        for j in kept[position + 1 :]:
+            following = ctx.lines[j]
+            linked = line_key(following) in ctx.anchors
+            truncated = following.rstrip().endswith(("..", "…"))
+            bullet = following.lstrip().startswith(("-", "•", "*")) and _words(following) <= 40
+            if linked or truncated or bullet:
+                ctx.drop(j, rule)
+            else:
+                break
+
+
+@line_rule(
+    "link_lines",
+    "lines that are exactly the text of a link: promos and teasers set between paragraphs",
+)
+def _link_lines(ctx: LineContext, rule: Rule) -> None:
+    kept = ctx.kept()
+    for i in kept:
+        line = ctx.lines[i]
+        words = _words(line)
+        # Links out of the site in the text are references (products, sources); links to
+        # the site's own pages set alone on a line are promos for its other stories.
+        if words < 3 or not ctx.anchors.get(line_key(line)):
+            continue
+        letters = [c for c in line if c.isalpha()]
+        shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+        if shouting or words <= 25 or line.lstrip().startswith(("-", "•")):
+            ctx.drop(i, rule)
+
+
+def clean_lines(
+    text: str, *, headlines: set[str], anchors: dict[str, bool]
+) -> tuple[str, Counter[str]]:
+    """The text without boilerplate lines, and how many lines each rule dropped."""
+    ctx = LineContext([line for line in text.splitlines() if line.strip()], headlines, anchors)
+    for rule, apply in LINE_RULES:
+        apply(ctx, rule)
+    return ctx.text(), ctx.removed

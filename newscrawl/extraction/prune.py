@@ -1,0 +1,222 @@
+"""Tree rules: remove page elements that are never article text, before trafilatura runs.
+
+Matching is on what the markup says an element is (its class and id tokens, its tag, its
+role, whether it is shown at all), never on a site. A guard keeps any element that holds
+most of the page's text, so one odd class name on a wrapper cannot empty the page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from typing import Final
+
+from lxml import html as lxml_html
+
+from newscrawl.extraction.rules import Rule, register
+
+logger = logging.getLogger(__name__)
+
+HIDDEN = register(
+    "hidden_elements",
+    "tree",
+    "display:none, visibility:hidden, the hidden attribute and screen-reader-only text are "
+    "not part of what the reader sees (hover cards, print copies, duplicated menus)",
+)
+PRINT_ONLY = register(
+    "print_only", "tree", "print headers and footers repeat the title, URL and copyright"
+)
+HOVER_CARDS = register(
+    "hover_cards",
+    "tree",
+    "rollover/tooltip/popover cards glue a name's bio or headlines into a sentence",
+)
+SUBSCRIPTION = register(
+    "subscription_boxes",
+    "tree",
+    "newsletter, sign-up, subscription, paywall and cookie-consent boxes",
+)
+SHARE_BARS = register("share_boxes", "tree", "share and social-follow bars")
+TEASER_SECTIONS = register(
+    "teaser_sections",
+    "tree",
+    "related / most read / latest / recommended / more-from sections are other articles",
+)
+CAPTIONS = register(
+    "captions_and_credits", "tree", "figure captions and image credits describe pictures"
+)
+SEARCH_FORMS = register("search_forms", "tree", "search boxes and their prompts")
+NESTED_ARTICLES = register(
+    "nested_articles",
+    "tree",
+    "an <article> inside the article is an embedded teaser card for another story",
+)
+LINK_LISTS = register(
+    "link_lists",
+    "tree",
+    "lists of three or more items that are nothing but links are navigation or teasers",
+)
+
+_HIDDEN_STYLE: Final = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+_HIDDEN_CLASS: Final = re.compile(
+    r"(?:^|\s)(?:hidden|is-hidden|d-none|hide|visually-hidden|visuallyhidden|sr-only|"
+    r"screen-reader-text|screenreader-only|element-invisible|offscreen)(?:\s|$)"
+)
+
+# Class/id tokens, matched at a token start (after start, space, "-" or "_"), lowercased.
+_TOKEN_RULES: Final = (
+    (PRINT_ONLY, r"print-?(?:only|header|footer|info)|visible-print|printfooter"),
+    (HOVER_CARDS, r"rollover|tooltip|popover|hovercard|hover-card"),
+    (
+        SUBSCRIPTION,
+        r"newsletter|subscri(?:be|ption)|sign-?up|signup|optin|opt-in|paywall|"
+        r"cookie|consent|gdpr|regwall|paywall-|piano-|tp-modal|email-capture|inline-cta",
+    ),
+    (
+        SHARE_BARS,
+        r"share|sharing|social-?(?:links|icons|media|buttons|bar|follow)|addthis|sharethis",
+    ),
+    (
+        TEASER_SECTIONS,
+        r"related|recommend|most-?(?:read|popular|viewed|shared|commented)|popular|trending|"
+        r"latest-?(?:news|posts|stories|articles)|more-?(?:from|stories|news|articles|on)|"
+        r"read-?(?:next|also)|also-?read|see-?also|taboola|outbrain|zergnet|"
+        r"recirc|further-?reading|youmaylike|you-may-like|next-?article|top-?stories|"
+        r"editors?-?picks|teaser-?list",
+    ),
+    (CAPTIONS, r"caption|credit|photo-?source|image-?source|img-?source|copyright"),
+    (SEARCH_FORMS, r"search"),
+)
+_TOKEN_PATTERN: Final = re.compile(
+    "|".join(f"(?:^|[\\s_-])(?P<r{i}>{pattern})" for i, (_, pattern) in enumerate(_TOKEN_RULES))
+)
+# Elements never removed by class/id: removing the page frame is never the intent.
+_FRAME_TAGS: Final = frozenset({"html", "body", "main", "head"})
+_INLINE_SAFE: Final = frozenset({"b", "strong", "em", "i", "u", "sup", "sub", "abbr", "time"})
+# An element with more than this share of the page's paragraph text is the article or its
+# wrapper, whatever its class says ("paywall" marks the gated body on some sites).
+_MAX_SHARE: Final = 0.4
+
+
+def _text_length(element: lxml_html.HtmlElement) -> int:
+    return sum(len(t.strip()) for t in element.itertext())
+
+
+def _paragraph_length(element: lxml_html.HtmlElement) -> int:
+    return sum(_text_length(p) for p in element.iter("p"))
+
+
+def _is_hidden(element: lxml_html.HtmlElement, classes: str) -> bool:
+    if element.get("hidden") is not None:
+        return True
+    style = element.get("style")
+    if style and _HIDDEN_STYLE.search(style):
+        return True
+    return bool(classes and _HIDDEN_CLASS.search(classes))
+
+
+def _classify(element: lxml_html.HtmlElement) -> Rule | None:
+    tag = element.tag
+    if not isinstance(tag, str) or tag in _FRAME_TAGS:
+        return None
+    classes = (element.get("class") or "").lower()
+    if _is_hidden(element, classes):
+        return HIDDEN
+    if tag == "figcaption":
+        return CAPTIONS
+    if tag == "form" and (
+        element.get("role") == "search" or element.xpath(".//input[@type='search']")
+    ):
+        return SEARCH_FORMS
+    if element.get("role") == "search":
+        return SEARCH_FORMS
+    if tag in _INLINE_SAFE:
+        return None
+    attributes = f"{classes} {(element.get('id') or '').lower()}".strip()
+    if not attributes:
+        return None
+    match = _TOKEN_PATTERN.search(attributes)
+    if match is None or match.lastgroup is None:
+        return None
+    return _TOKEN_RULES[int(match.lastgroup[1:])][0]
+
+
+def _link_list(element: lxml_html.HtmlElement) -> bool:
+    items = [child for child in element if child.tag == "li"]
+    if len(items) < 3:
+        return False
+    total = linked = 0
+    for item in items:
+        text = _text_length(item)
+        total += text
+        linked += sum(_text_length(a) for a in item.iter("a"))
+        if not item.xpath(".//a[@href]"):
+            return False
+    return total > 0 and linked >= 0.8 * total
+
+
+def _nested_article(element: lxml_html.HtmlElement) -> bool:
+    parent = element.getparent()
+    while parent is not None:
+        if parent.tag == "article":
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
+    """Remove boilerplate elements in place; returns how many each rule removed."""
+    body = tree.find("body")
+    root = body if body is not None else tree
+    page_text = max(1, _text_length(root))
+    page_paragraphs = max(1, _paragraph_length(root))
+    candidates: list[tuple[lxml_html.HtmlElement, Rule]] = []
+    for element in root.iter():
+        rule = _classify(element)
+        if rule is None:
+            if element.tag in {"ul", "ol"} and _link_list(element):
+                rule = LINK_LISTS
+            elif element.tag == "article" and _nested_article(element):
+                rule = NESTED_ARTICLES
+            else:
+                continue
+        candidates.append((element, rule))
+    removed: Counter[str] = Counter()
+    for element, rule in candidates:
+        parent = element.getparent()
+        if parent is None or _detached(element, root):
+            continue
+        if (
+            _paragraph_length(element) > _MAX_SHARE * page_paragraphs
+            or _text_length(element) > _MAX_SHARE * page_text
+        ):
+            logger.debug("rule %s spared a large element <%s>", rule.name, element.tag)
+            continue
+        _drop(element)
+        removed[rule.name] += 1
+    return removed
+
+
+def _detached(element: lxml_html.HtmlElement, root: lxml_html.HtmlElement) -> bool:
+    node = element.getparent()
+    while node is not None:
+        if node is root:
+            return False
+        node = node.getparent()
+    return True
+
+
+def _drop(element: lxml_html.HtmlElement) -> None:
+    # Keep the tail: it is the text that follows the element in its parent.
+    parent = element.getparent()
+    if parent is None:
+        return
+    tail = element.tail
+    previous = element.getprevious()
+    if tail and tail.strip():
+        if previous is not None:
+            previous.tail = (previous.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+    parent.remove(element)
