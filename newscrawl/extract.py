@@ -10,7 +10,7 @@ import copy
 import logging
 import re
 from typing import Any, Final
-from urllib.parse import urljoin
+from urllib.parse import urlsplit
 
 import trafilatura
 from lxml import etree
@@ -146,17 +146,23 @@ def headlines(tree: lxml_html.HtmlElement, page: PageMeta, doc: dict[str, Any] |
 def anchor_texts(tree: lxml_html.HtmlElement, url: str) -> dict[str, bool]:
     """Link texts of the page, each with whether a link of that text stays on the site."""
     site = site_of(url)
+    hosts: dict[str, bool] = {}
     keys: dict[str, bool] = {}
     for link in tree.iter("a"):
-        key = line_key(link.text_content())
-        if key.count(" ") < 1:
+        text = link.text_content()
+        if " " not in text.strip():
+            continue
+        key = line_key(text)
+        if " " not in key or keys.get(key):
             continue
         href = (link.get("href") or "").strip()
-        internal = (
-            not href.startswith(("http://", "https://", "//"))
-            or site_of(urljoin(url, href)) == site
-        )
-        keys[key] = keys.get(key, False) or internal
+        internal = True
+        if href.startswith(("http://", "https://", "//")):
+            host = urlsplit(href if not href.startswith("//") else "http:" + href).netloc
+            if host not in hosts:
+                hosts[host] = site_of(f"http://{host}/") == site
+            internal = hosts[host]
+        keys[key] = internal
     return keys
 
 

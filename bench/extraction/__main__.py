@@ -58,19 +58,30 @@ def make_ours(min_words: int, failures: Counter[str]) -> Extractor:
     return run
 
 
-def run_extractor(
-    extractor: Extractor, pages: dict[str, str], urls: dict[str, str], repeat: int
-) -> tuple[dict[str, str], float]:
-    predictions: dict[str, str] = {}
-    durations = []
+def run_interleaved(
+    extractors: list[tuple[str, Extractor]],
+    pages: dict[str, str],
+    urls: dict[str, str],
+    repeat: int,
+) -> tuple[dict[str, dict[str, str]], dict[str, float]]:
+    """Run every extractor on each page in turn, so that load from other processes on a
+    shared machine falls on all of them alike; the median pass is kept."""
+    predictions: dict[str, dict[str, str]] = {name: {} for name, _ in extractors}
+    passes: dict[str, list[float]] = {name: [] for name, _ in extractors}
     for attempt in range(repeat):
-        start = time.perf_counter()
-        for page_id, html in pages.items():
-            text = extractor(html, urls[page_id])
-            if attempt == 0:
-                predictions[page_id] = text
-        durations.append(time.perf_counter() - start)
-    return predictions, statistics.median(durations)
+        spent = dict.fromkeys(passes, 0.0)
+        for index, (page_id, html) in enumerate(pages.items()):
+            # Alternate the order so neither extractor always runs on a warm cache.
+            order = extractors if index % 2 == 0 else extractors[::-1]
+            for name, extractor in order:
+                start = time.perf_counter()
+                text = extractor(html, urls[page_id])
+                spent[name] += time.perf_counter() - start
+                if attempt == 0:
+                    predictions[name][page_id] = text
+        for name, seconds in spent.items():
+            passes[name].append(seconds)
+    return predictions, {name: statistics.median(values) for name, values in passes.items()}
 
 
 def summary(name: str, score: CorpusScore, seconds: float, pages: int, worst: int) -> dict:
@@ -131,14 +142,13 @@ def main(argv: list[str] | None = None) -> int:
         ("trafilatura (plain)", plain_trafilatura),
         ("newscrawl", make_ours(args.min_words, failures)),
     ]
-    rows = []
-    outputs = {}
-    for name, extractor in extractors:
-        failures.clear()
-        predictions, seconds = run_extractor(extractor, pages, urls, max(1, args.repeat))
-        outputs[name] = predictions
-        rows.append(summary(name, score_corpus(gold, predictions), seconds, len(pages), args.worst))
-    rows[1]["failures"] = {k: v // max(1, args.repeat) for k, v in failures.items()}
+    repeat = max(1, args.repeat)
+    outputs, seconds = run_interleaved(extractors, pages, urls, repeat)
+    rows = [
+        summary(name, score_corpus(gold, outputs[name]), seconds[name], len(pages), args.worst)
+        for name, _ in extractors
+    ]
+    rows[1]["failures"] = {k: v // repeat for k, v in failures.items()}
     ratio = rows[1]["pages_per_s"] / rows[0]["pages_per_s"]
     print_table(rows, ratio)
     print(f"\nnewscrawl failures: {rows[1]['failures']}")

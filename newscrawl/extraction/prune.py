@@ -99,12 +99,19 @@ _INLINE_SAFE: Final = frozenset({"b", "strong", "em", "i", "u", "sup", "sub", "a
 _MAX_SHARE: Final = 0.4
 
 
+# Only elements that carry one of these can match a rule; XPath preselects them in C.
+_CANDIDATES: Final = (
+    ".//*[@class or @id or @style or @hidden or @role]"
+    " | .//figcaption | .//ul | .//ol | .//article[ancestor::article]"
+)
+
+
 def _text_length(element: lxml_html.HtmlElement) -> int:
-    return sum(len(t.strip()) for t in element.itertext())
+    return len(element.text_content())
 
 
 def _paragraph_length(element: lxml_html.HtmlElement) -> int:
-    return sum(_text_length(p) for p in element.iter("p"))
+    return sum(len(p.text_content()) for p in element.iter("p"))
 
 
 def _is_hidden(element: lxml_html.HtmlElement, classes: str) -> bool:
@@ -148,21 +155,12 @@ def _link_list(element: lxml_html.HtmlElement) -> bool:
         return False
     total = linked = 0
     for item in items:
-        text = _text_length(item)
-        total += text
-        linked += sum(_text_length(a) for a in item.iter("a"))
-        if not item.xpath(".//a[@href]"):
+        links = [a for a in item.iter("a") if a.get("href")]
+        if not links:
             return False
+        total += len(item.text_content().strip())
+        linked += sum(len(a.text_content().strip()) for a in links)
     return total > 0 and linked >= 0.8 * total
-
-
-def _nested_article(element: lxml_html.HtmlElement) -> bool:
-    parent = element.getparent()
-    while parent is not None:
-        if parent.tag == "article":
-            return True
-        parent = parent.getparent()
-    return False
 
 
 def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
@@ -171,13 +169,14 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
     root = body if body is not None else tree
     page_text = max(1, _text_length(root))
     page_paragraphs = max(1, _paragraph_length(root))
+    nested = set(root.xpath(".//article[ancestor::article]"))
     candidates: list[tuple[lxml_html.HtmlElement, Rule]] = []
-    for element in root.iter():
+    for element in root.xpath(_CANDIDATES):
         rule = _classify(element)
         if rule is None:
             if element.tag in {"ul", "ol"} and _link_list(element):
                 rule = LINK_LISTS
-            elif element.tag == "article" and _nested_article(element):
+            elif element in nested:
                 rule = NESTED_ARTICLES
             else:
                 continue
@@ -187,10 +186,12 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
         parent = element.getparent()
         if parent is None or _detached(element, root):
             continue
-        if (
-            _paragraph_length(element) > _MAX_SHARE * page_paragraphs
-            or _text_length(element) > _MAX_SHARE * page_text
-        ):
+        length = _text_length(element)
+        large = length > _MAX_SHARE * page_text or (
+            length > _MAX_SHARE * page_paragraphs
+            and _paragraph_length(element) > _MAX_SHARE * page_paragraphs
+        )
+        if large:
             logger.debug("rule %s spared a large element <%s>", rule.name, element.tag)
             continue
         _drop(element)
