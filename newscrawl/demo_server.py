@@ -22,6 +22,7 @@ import http.server
 import json
 import logging
 import mimetypes
+import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
@@ -137,10 +138,22 @@ class HitCounter:
         return f"HitCounter({self.snapshot()!r})"
 
 
+def request_path(target: str) -> str:
+    """The path of a request target, without query or fragment (``//x`` stays a path)."""
+    if target.startswith(("http://", "https://")):
+        return urlsplit(target).path or "/"
+    return target.split("#", 1)[0].split("?", 1)[0] or "/"
+
+
 class _Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     site: SiteServer
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A client that hangs up mid-response (a crawler over its size limit) is normal here;
+        # socketserver would print the traceback to stderr. Called inside its except block.
+        logger.debug("Error while answering %s", client_address, exc_info=sys.exc_info())
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
@@ -156,14 +169,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def _respond(self, *, send_body: bool) -> None:
         site = self.server.site
-        path = urlsplit(self.path).path or "/"
+        path = request_path(self.path)
         site.hits.record(path)
         route = site.routes.get(path)
-        if route is not None:
-            status, headers, body = route()
-            headers = {k: site.substitute(v) for k, v in headers.items()}
-        else:
+        if route is None:
             status, headers, body = site.resolve(path)
+        else:
+            try:
+                status, headers, body = route()
+            except Exception:
+                logger.warning("Route %s failed; answering 500", path, exc_info=True)
+                status, headers, body = 500, {"Content-Type": "text/plain"}, b"route failed"
+            headers = {k: site.substitute(v) for k, v in headers.items()}
         self.send_response(status)
         lowered = {k.lower() for k in headers}
         for name, value in headers.items():

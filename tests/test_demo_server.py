@@ -362,8 +362,21 @@ def test_manifest_article_matches_file(site: str, article: dict[str, Any]) -> No
 
 def test_manifest_non_articles_exist() -> None:
     for name, site in SITES.items():
-        for page in site["non_articles"]:
+        for page in site["non_articles"] + site.get("disallowed_pages", []):
             assert site_file(name, page["file"]).is_file(), (name, page)
+            path = page["path"].lstrip("/")
+            assert page["file"] == (path + "index.html" if path.endswith("/") or not path else path)
+
+
+def test_disallowed_pages_are_disallowed_and_linked() -> None:
+    gazette = SITES["gazette"]
+    robots = site_file("gazette", "robots.txt").read_text(encoding="utf-8")
+    (private,) = gazette["disallowed_pages"]
+    assert private["path"] == gazette["private_page"]
+    assert any(private["path"].startswith(d) for d in gazette["disallowed"])
+    assert f"Disallow: {gazette['disallowed'][0]}" in robots
+    linking = site_file("gazette", "index.html").read_text(encoding="utf-8")
+    assert f'href="{private["path"]}"' in linking
 
 
 def test_manifest_feeds_and_sitemaps_list_every_article() -> None:
@@ -435,3 +448,37 @@ def test_manifest_is_valid_json_with_stable_keys() -> None:
     assert set(SITES) == {"gazette", "courier"}
     assert len(SITES["gazette"]["articles"]) == 8
     assert len(SITES["courier"]["articles"]) == 4
+
+
+# -- robustness and quietness ---------------------------------------------------------------------
+def test_failing_route_answers_500(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    def broken() -> tuple[int, dict[str, str], bytes]:
+        raise RuntimeError("boom")
+
+    with SiteServer(tmp_path, routes={"/broken": broken}) as server:
+        assert fetch(server.url("/broken"))[0] == 500
+        assert fetch(server.url("/broken"))[0] == 500  # the server keeps serving
+    assert any("Route /broken failed" in r.getMessage() for r in caplog.records)
+
+
+def test_double_slash_path_is_a_path(tiny: SiteServer) -> None:
+    assert raw_get(tiny, "//sub/?q=1")[0] == 200  # not read as a host name "sub"
+    assert tiny.hits["/sub/"] == 1  # http.server collapses the leading slashes
+
+
+def test_quiet_logs_to_logging_not_stderr(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("DEBUG", logger="newscrawl.demo_server")
+    routes = {"/huge": static_route(b"x" * 20_000_000)}
+    with SiteServer(tmp_path, routes=routes) as server:
+        fetch(server.url("/missing"))
+        # a client that hangs up mid-download, as a crawler over its size limit does
+        conn = http.client.HTTPConnection(server.host, server.port, timeout=10)
+        conn.request("GET", "/huge")
+        conn.getresponse().read(10)
+        conn.close()
+        assert fetch(server.url("/missing"))[0] == 404
+    out, err = capfd.readouterr()
+    assert (out, err) == ("", "")
+    assert any('"GET /missing HTTP/1.1" 404' in r.getMessage() for r in caplog.records)
