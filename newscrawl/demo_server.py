@@ -212,7 +212,7 @@ class SiteServer:
 
     def __init__(
         self,
-        root: Path,
+        root: str | Path,
         *,
         host: str = "127.0.0.1",
         port: int = 0,

@@ -5,6 +5,9 @@ from __future__ import annotations
 import gzip
 import http.client
 import json
+import signal
+import subprocess
+import sys
 import threading
 import tomllib
 import urllib.error
@@ -314,6 +317,21 @@ def test_demo_robots_txt_points_at_served_sitemap() -> None:
             assert f"Sitemap: {server.base_url}/sitemap.xml" in robots, name
             assert "{{BASE}}" not in robots
         assert "Disallow: /private/" in fetch(servers["gazette"].url("/robots.txt"))[2].decode()
+
+
+def test_module_serves_until_interrupted() -> None:
+    command = [sys.executable, "-m", "newscrawl.demo_server", "--sources", "courier"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+        try:
+            assert proc.stdout is not None
+            first = proc.stdout.readline().strip()
+            assert first.startswith("courier: http://127.0.0.1:")
+            base = first.removeprefix("courier: ").rstrip("/")
+            assert fetch(base + "/robots.txt")[0] == 200
+            assert proc.stdout.readline().startswith("# Demo sources")
+        finally:
+            proc.send_signal(signal.SIGINT)
+            assert proc.wait(timeout=10) == 0
 
 
 def test_main_help(capsys: pytest.CaptureFixture[str]) -> None:
