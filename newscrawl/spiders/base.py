@@ -17,11 +17,11 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
-from twisted.internet.error import ConnectionRefusedError, DNSLookupError, TimeoutError
-from twisted.web._newclient import ResponseNeverReceived
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from newscrawl import __version__
 from newscrawl.article import Article
+from newscrawl.errors import error_kind, install_log_filter
 from newscrawl.extract import extract_article
 from newscrawl.feeds import (
     FeedError,
@@ -31,7 +31,7 @@ from newscrawl.feeds import (
     sitemaps_from_robots,
 )
 from newscrawl.items import ArticleItem
-from newscrawl.urls import request_url, site_of
+from newscrawl.urls import request_url, same_site
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
@@ -99,6 +99,7 @@ class NewsSpider(scrapy.Spider):
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        install_log_filter()
         s = crawler.settings
         spider.min_words = s.getint("NEWSCRAWL_MIN_WORDS", 50)
         spider.max_bytes = s.getint("NEWSCRAWL_MAX_PAGE_BYTES", 5 * 1024 * 1024)
@@ -181,7 +182,7 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
-        if isinstance(failure.value, IgnoreRequest):
+        if isinstance(failure.value, IgnoreRequest) and not isinstance(failure.value, HttpError):
             return  # robots.txt and the incremental filter count their own skips
         kind = error_kind(failure.value)
         self.inc(f"errors/{kind}")
@@ -322,14 +323,13 @@ class NewsSpider(scrapy.Spider):
         if depth > target.max_depth:
             self.inc("site/depth_limit")
             return
-        extractor = LinkExtractor(
-            allow_domains=[site_of(response.url)],
-            deny=[*target.deny, *NON_CONTENT_PATHS],
-            unique=True,
-        )
+        # Same-site filtering is ours: LinkExtractor's allow_domains compares host:port.
+        extractor = LinkExtractor(deny=[*target.deny, *NON_CONTENT_PATHS], unique=True)
         allow = [re.compile(p) for p in target.allow]
         scheduled = self.scheduled[target.key]
         for link in extractor.extract_links(response):
+            if not same_site(link.url, response.url):
+                continue
             url = request_url(link.url)
             if url in scheduled:
                 continue
@@ -344,23 +344,6 @@ class NewsSpider(scrapy.Spider):
 
     def _looks_html(self, response: Response) -> bool:
         return isinstance(response, TextResponse) and b"<html" in response.body[:4096].lower()
-
-
-def error_kind(error: BaseException | None) -> str:
-    """A short, stable name for a download failure, used in stats keys."""
-    kinds: tuple[tuple[type[BaseException], str], ...] = (
-        (DNSLookupError, "dns"),
-        (TimeoutError, "timeout"),
-        (ConnectionRefusedError, "connection_refused"),
-        (ResponseNeverReceived, "no_response"),
-    )
-    for cls, kind in kinds:
-        if isinstance(error, cls):
-            return kind
-    response = getattr(error, "response", None)
-    if response is not None:
-        return f"http_{response.status}"
-    return type(error).__name__
 
 
 # Links that never lead to articles: accounts, search, feeds, share intents.

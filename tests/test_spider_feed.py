@@ -1,0 +1,78 @@
+"""`scrapy crawl feed` against the sample outlets on 127.0.0.1: RSS 2.0, Atom and RDF."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from crawling import assert_clean_articles, run_crawl, site_articles
+
+from newscrawl.demo_server import static_route
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from newscrawl.demo_server import SiteServer
+
+
+def test_rss_feed_stores_every_article_once(
+    sites: dict[str, SiteServer], manifest: dict[str, Any], db: Path
+) -> None:
+    gazette = sites["gazette"]
+    result = run_crawl("feed", db, url=gazette.url("/feed.xml"))
+    assert result.returncode == 0, result.log
+    paths = manifest["sites"]["gazette"]["feeds"]["rss"]["articles"]
+    assert_clean_articles(result, manifest, "gazette", gazette, paths)
+    assert result.run["status"] == "finished"
+    assert result.stats["newscrawl/store/inserted"] == len(paths)
+    assert all(gazette.hits[p] == 1 for p in paths)
+
+
+def test_atom_and_rdf_feeds(
+    sites: dict[str, SiteServer], manifest: dict[str, Any], db: Path
+) -> None:
+    gazette = sites["gazette"]
+    feeds = manifest["sites"]["gazette"]["feeds"]
+    result = run_crawl("feed", db, url=f"{gazette.url('/atom.xml')},{gazette.url('/rdf.xml')}")
+    paths = sorted(set(feeds["atom"]["articles"]) | set(feeds["rdf"]["articles"]))
+    assert_clean_articles(result, manifest, "gazette", gazette, paths)
+    assert result.stats["newscrawl/feeds/parsed"] == 2
+
+
+def test_broken_feed_and_dead_host_are_counted_not_fatal(
+    sites: dict[str, SiteServer], db: Path
+) -> None:
+    gazette = sites["gazette"]
+    gazette.routes["/broken.xml"] = static_route(b"\x00\x01 not xml", content_type="text/xml")
+    try:
+        result = run_crawl(
+            "feed", db, url=f"{gazette.url('/broken.xml')},http://127.0.0.1:9/feed.xml"
+        )
+    finally:
+        del gazette.routes["/broken.xml"]
+    assert result.returncode == 0
+    assert "Traceback" not in result.log
+    assert result.stats["newscrawl/feeds/invalid"] == 1
+    assert result.stats["newscrawl/errors/connection_refused"] == 1
+
+
+def test_missing_argument_is_a_clear_error(db: Path) -> None:
+    result = run_crawl("feed", db)
+    assert "Traceback" not in result.log
+    assert "give the feed address: scrapy crawl feed -a url=URL" in result.log
+    assert result.run["status"] == "failed"
+
+
+def test_dates_and_authors_of_feed_articles(
+    sites: dict[str, SiteServer], manifest: dict[str, Any], db: Path
+) -> None:
+    gazette = sites["gazette"]
+    run_crawl("feed", db, url=gazette.url("/rdf.xml"))
+    result = run_crawl("feed", db, url=gazette.url("/rdf.xml"), refresh="1")
+    expected = site_articles(manifest, "gazette")
+    rows = result.rows("SELECT url, author, modified_at, language FROM articles")
+    assert len(rows) == 3
+    for row in rows:
+        truth = expected[row["url"].removeprefix(gazette.base_url)]
+        assert row["author"] == truth["author"]
+        assert row["modified_at"] == truth["modified"]
+        assert row["language"] == "en"
