@@ -22,6 +22,7 @@ from newscrawl.db import make_engine, resolve_db_url, sqlite_path
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_FAILED = 1
+EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
 EXIT_INTERRUPTED = 130
 
 
@@ -129,11 +130,17 @@ def parse_setting(values: tuple[str, ...]) -> dict[str, str]:
 def crawl_and_report(
     spider: str, arguments: dict[str, str], overrides: dict[str, Any], db: str | None
 ) -> None:
+    from newscrawl.runlock import AlreadyRunningError, crawl_lock
     from newscrawl.runner import run_spider
 
-    if db:
-        overrides["NEWSCRAWL_DB"] = resolve_db_url(db)
-    stats = run_spider(spider, arguments, overrides)
+    url = resolve_db_url(db)
+    overrides["NEWSCRAWL_DB"] = url
+    try:
+        with crawl_lock(url):
+            stats = run_spider(spider, arguments, overrides)
+    except AlreadyRunningError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
     summary = queries.summarize_run(stats)
     status = stats.get("newscrawl/run_status") or (
         "finished" if stats.get("finish_reason") == "finished" else "failed"
@@ -181,7 +188,8 @@ def crawl(
     """Crawl every source in the sources file (the `news` spider): the entry point for cron.
 
     Exits 0 when the run finished, 1 when it failed (bad sources file, nothing could be
-    fetched), 130 when interrupted. Interrupting (Ctrl-C, SIGTERM) stops cleanly: what was
+    fetched), 75 when another crawl is still running on the same store, 130 when
+    interrupted. Interrupting (Ctrl-C, SIGTERM) stops cleanly: what was
     fetched is stored and the run is recorded as interrupted.
 
     \b

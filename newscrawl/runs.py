@@ -110,5 +110,5 @@ class RunRecorder:
 
 
 def _arguments(spider: Spider) -> dict[str, str]:
-    names = ("url", "file", "sources", "only", "refresh", "max_pages", "max_depth", "since_days")
-    return {n: str(getattr(spider, n)) for n in names if getattr(spider, n, None) not in (None, "")}
+    arguments = getattr(spider, "arguments", {})
+    return dict(arguments) if isinstance(arguments, dict) else {}

@@ -161,3 +161,13 @@ def test_bad_cli_arguments() -> None:
     assert "Missing argument 'QUERY'" in result.output
     result = CliRunner().invoke(cli, ["crawl", "-s", "nonsense"])
     assert result.exit_code == 2
+
+
+def test_overlapping_crawls_are_refused(tmp_path: Path) -> None:
+    from newscrawl.runlock import crawl_lock
+
+    db = tmp_path / "n.db"
+    with crawl_lock(f"sqlite:///{db}"):
+        proc = newscrawl("crawl", "--db", str(db), "--only", "bbc")
+    assert proc.returncode == 75
+    assert f"another crawl is running on this store (pid {os.getpid()}" in proc.stderr

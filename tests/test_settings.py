@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 from newscrawl.runner import project_settings
 from newscrawl.spiders.base import NewsSpider
 
@@ -27,3 +31,14 @@ def test_explicit_user_agent_wins() -> None:
     settings = project_settings({"USER_AGENT": "mylab-bot/1.0"})
     NewsSpider.update_settings(settings)
     assert settings.get("USER_AGENT") == "mylab-bot/1.0"
+
+
+def test_scrapy_list_shows_every_spider() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "scrapy", "list"],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert proc.stdout.split() == ["feed", "news", "site", "sitemap", "urls"]

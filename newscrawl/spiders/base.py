@@ -58,6 +58,18 @@ class ArgumentError(ValueError):
     """A spider argument is missing or wrong; the message tells the user how to fix it."""
 
 
+def parse_count(value: str | None, name: str) -> int | None:
+    if value is None or value == "":
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise ArgumentError(f"-a {name}= takes a whole number >= 0, not {value!r}")
+    return number
+
+
 @dataclass(slots=True)
 class Target:
     """Per-source crawl options, carried in request meta from start page to article."""
@@ -100,6 +112,7 @@ class NewsSpider(scrapy.Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
         install_log_filter()
+        spider.arguments = {k: str(v) for k, v in kwargs.items()}
         s = crawler.settings
         spider.min_words = s.getint("NEWSCRAWL_MIN_WORDS", 50)
         spider.max_bytes = s.getint("NEWSCRAWL_MAX_PAGE_BYTES", 5 * 1024 * 1024)
@@ -108,6 +121,7 @@ class NewsSpider(scrapy.Spider):
         spider.default_max_depth = s.getint("NEWSCRAWL_MAX_DEPTH", 4)
         return spider
 
+    arguments: dict[str, str]  # the -a arguments, recorded with the run
     min_words: int = 50
     max_bytes: int = 5 * 1024 * 1024
     default_since_days: int = 0

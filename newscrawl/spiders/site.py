@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from newscrawl.spiders.base import ArgumentError, NewsSpider, split_urls
-from newscrawl.spiders.sitemap import parse_count
+from newscrawl.spiders.base import ArgumentError, NewsSpider, parse_count, split_urls
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

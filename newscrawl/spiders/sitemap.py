@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from newscrawl.spiders.base import ArgumentError, NewsSpider, split_urls
+from newscrawl.spiders.base import ArgumentError, NewsSpider, parse_count, split_urls
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -31,15 +31,3 @@ class SitemapSpider(NewsSpider):
         since = parse_count(self.since_days_arg, "since_days")
         for url in self.urls:
             yield self.sitemap_request(url, self.target(url, since_days=since))
-
-
-def parse_count(value: str | None, name: str) -> int | None:
-    if value is None or value == "":
-        return None
-    try:
-        number = int(value)
-    except ValueError:
-        number = -1
-    if number < 0:
-        raise ArgumentError(f"-a {name}= takes a whole number >= 0, not {value!r}")
-    return number

@@ -1,0 +1,51 @@
+"""One crawl at a time per store: cron may start a run while the last one still works.
+
+An advisory lock (flock) beside the database; the kernel releases it when the process
+ends, however it ends, so a killed run never leaves a stale lock behind.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from newscrawl.db import project_dir, sqlite_path
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+class AlreadyRunningError(RuntimeError):
+    """Another crawl holds the lock; the message names its pid."""
+
+
+def lock_path(db_url: str) -> Path:
+    path = sqlite_path(db_url)
+    return path.with_name(path.name + ".lock") if path else project_dir() / "data" / "crawl.lock"
+
+
+@contextmanager
+def crawl_lock(db_url: str) -> Iterator[Path]:
+    path = lock_path(db_url)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "unknown"
+            raise AlreadyRunningError(
+                f"another crawl is running on this store (pid {holder}, lock {path})"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield path
+        finally:
+            handle.seek(0)
+            handle.truncate()
