@@ -1,0 +1,115 @@
+"""Shingles, MinHash signatures and LSH band keys for near-duplicate text (pure, no database).
+
+The signature is a one-permutation MinHash with optimal densification (Shrivastava, "Optimal
+Densification for Fast and Accurate Minwise Hashing", ICML 2017): every shingle is hashed
+once and falls into one of ``num_perm`` bins, so signing costs one hash per shingle instead
+of ``num_perm`` hashes per shingle, which keeps it fast in pure Python. Two texts agree in a
+bin with probability equal to the Jaccard similarity of their shingle sets, as with classic
+MinHash, which is what the LSH banding needs. See docs/dedupe.md.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import struct
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Final
+
+# Han, Hiragana, Katakana and Hangul syllables are written without spaces between words in
+# Chinese and Japanese: each such character is one token, so shingles become character
+# n-grams there, and stay word n-grams elsewhere.
+_CJK: Final = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+TOKEN: Final = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+MASK64: Final = (1 << 64) - 1
+PROBE_SEED: Final = 0x5EED_D0C5
+PROBES_PER_BIN: Final = 64
+
+
+def tokens(text: str) -> list[str]:
+    """Words (casefolded, punctuation dropped) and single CJK characters, in order."""
+    return TOKEN.findall(text.casefold())
+
+
+def _hash64(data: bytes) -> int:
+    # blake2b rather than hash(): str hashes are salted per process, and signatures are
+    # stored in the database and compared across processes.
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
+
+
+def shingles(words: Sequence[str], size: int) -> frozenset[int]:
+    """64-bit hashes of the word ``size``-grams (one shingle for a shorter text)."""
+    if not words:
+        return frozenset()
+    if len(words) <= size:
+        return frozenset({_hash64(" ".join(words).encode())})
+    return frozenset(
+        _hash64(" ".join(words[i : i + size]).encode()) for i in range(len(words) - size + 1)
+    )
+
+
+@lru_cache(maxsize=8)
+def _probes(num_perm: int) -> tuple[tuple[int, ...], ...]:
+    # The fixed pseudo-random bin sequence each empty bin borrows from. It must be the same
+    # in every process and for every text, hence a seeded generator, not per-text state.
+    rng = random.Random(PROBE_SEED + num_perm)
+    return tuple(
+        tuple(rng.randrange(num_perm) for _ in range(PROBES_PER_BIN)) for _ in range(num_perm)
+    )
+
+
+def signature(hashes: frozenset[int], num_perm: int) -> tuple[int, ...]:
+    """One-permutation MinHash of a shingle set, ``num_perm`` bins, densified.
+
+    ``num_perm`` must be a power of two. An empty set has an empty signature.
+    """
+    if not hashes:
+        return ()
+    bits = num_perm.bit_length() - 1
+    if 1 << bits != num_perm:
+        raise ValueError(f"num_perm must be a power of two, not {num_perm}")
+    mask = num_perm - 1
+    mins: list[int | None] = [None] * num_perm
+    for h in hashes:
+        # The low bits choose the bin and the remaining bits are the value: one hash serves
+        # as both, and the two parts are independent for a good hash.
+        b = h & mask
+        v = h >> bits
+        current = mins[b]
+        if current is None or v < current:
+            mins[b] = v
+    filled = [b for b in range(num_perm) if mins[b] is not None]
+    probes = _probes(num_perm)
+    out: list[int] = []
+    for b in range(num_perm):
+        value = mins[b]
+        if value is None:
+            # Optimal densification: borrow from the first non-empty bin in this bin's fixed
+            # probe sequence; if every probe is empty (very short texts), fall back to the
+            # next non-empty bin to the right. Both texts of a pair follow the same rule.
+            donor = next((p for p in probes[b] if mins[p] is not None), None)
+            if donor is None:
+                donor = next((f for f in filled if f > b), filled[0])
+            value = mins[donor]
+        assert value is not None
+        out.append(value)
+    return tuple(out)
+
+
+def band_keys(sig: Sequence[int], rows: int) -> tuple[int, ...]:
+    """One signed 64-bit key per band of ``rows`` consecutive bins (SQLite INTEGER range)."""
+    keys = []
+    for start in range(0, len(sig) - rows + 1, rows):
+        packed = struct.pack(f"<{rows}Q", *(v & MASK64 for v in sig[start : start + rows]))
+        digest = hashlib.blake2b(packed, digest_size=8).digest()
+        keys.append(int.from_bytes(digest, "little", signed=True))
+    return tuple(keys)
+
+
+def estimated_jaccard(a: Sequence[int], b: Sequence[int]) -> float:
+    """The share of bins in which two signatures agree (used by the bench, not the index)."""
+    if not a or len(a) != len(b):
+        return 0.0
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
