@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
+from newscrawl.extraction.lines import line_key
 from newscrawl.extraction.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_types
 
 logger = logging.getLogger(__name__)
@@ -73,45 +74,58 @@ def _prose_lines(body_text: str) -> int:
     return count
 
 
-def linked_share(root: lxml_html.HtmlElement, body_text: str) -> float:
+def linked_share(anchors: dict[str, bool], body_text: str) -> float:
     """Share of the extracted words that sit in lines which are also link texts.
 
     On a listing the "main text" trafilatura finds is headlines and teasers, which are
     links elsewhere on the page; an article's paragraphs almost never are.
     """
-    anchors = set()
-    for link in root.iter("a"):
-        text = " ".join(link.text_content().split()).lower()
-        if _words(text) >= 3:
-            anchors.add(text)
     total = linked = 0
     for line in body_text.splitlines():
         words = _words(line)
         total += words
-        if words and " ".join(line.split()).lower() in anchors:
+        if words >= 3 and line_key(line) in anchors:
             linked += words
     return linked / total if total else 0.0
 
 
-def structure_signals(tree: lxml_html.HtmlElement, body_text: str) -> tuple[float, list[str]]:
-    """Teasers versus prose: listings are many headline links and few long paragraphs."""
+_HEADLINE_LINKS: Final = ".//*[self::h2 or self::h3 or self::h4][.//a[@href] or ancestor::a[@href]]"
+
+
+@dataclass(frozen=True, slots=True)
+class TreeSignals:
+    """What the unpruned page shows: prose paragraphs, headline links, teaser blocks."""
+
+    prose_paragraphs: int
+    headline_links: int
+    teaser_blocks: int
+
+
+def tree_signals(tree: lxml_html.HtmlElement) -> TreeSignals:
     body = tree.find(".//body")
     root = body if body is not None else tree
     prose = 0
     for p in root.iter("p"):
-        link_words = sum(_words(a.text_content()) for a in p.iter("a"))
-        words = _words(p.text_content())
-        if words >= 30 and link_words <= words * 0.3:
+        # ~150 characters is the 30 words of a real paragraph; cheaper than counting words.
+        length = len(p.text_content())
+        if length >= 150 and sum(len(a.text_content()) for a in p.iter("a")) <= 0.3 * length:
             prose += 1
-    # Sites that set paragraphs in <div>s or <br>-separated text: count the extracted lines.
-    prose = max(prose, _prose_lines(body_text))
-    headline_links = 0
-    for heading in root.xpath(".//h2|.//h3|.//h4"):
-        if heading.xpath(".//a[@href]") or heading.xpath("ancestor::a[@href]"):
-            headline_links += 1
+    headline_links = len(
+        root.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href] or ancestor::a[@href]]")
+    )
     teaser_blocks = len(root.xpath(".//article[.//a[@href]]"))
-    share = linked_share(root, body_text)
-    signals = [
+    return TreeSignals(prose, headline_links, teaser_blocks)
+
+
+def structure_score(
+    signals: TreeSignals, body_text: str, anchors: dict[str, bool]
+) -> tuple[float, list[str]]:
+    """Teasers versus prose: listings are many headline links and few long paragraphs."""
+    # Sites that set paragraphs in <div>s or <br>-separated text: count the extracted lines.
+    prose = max(signals.prose_paragraphs, _prose_lines(body_text))
+    share = linked_share(anchors, body_text)
+    headline_links, teaser_blocks = signals.headline_links, signals.teaser_blocks
+    notes = [
         f"{prose} prose paragraphs",
         f"{headline_links} headline links",
         f"{teaser_blocks} teaser blocks",
@@ -133,35 +147,41 @@ def structure_signals(tree: lxml_html.HtmlElement, body_text: str) -> tuple[floa
         score -= 3.0
     elif share >= 0.15:
         score -= 1.5
-    return score, signals
+    return score, notes
 
 
-def classify_page(tree: lxml_html.HtmlElement, url: str, page: PageMeta, body_text: str) -> Verdict:
+def classify_page(
+    signals: TreeSignals,
+    url: str,
+    page: PageMeta,
+    body_text: str,
+    anchors: dict[str, bool],
+) -> Verdict:
     score = 0.0
-    signals: list[str] = []
+    notes: list[str] = []
     types: set[str] = set()
     for obj in page.jsonld:
         types |= ld_types(obj)
     if types & ARTICLE_TYPES:
         score += 3.0
-        signals.append("JSON-LD article")
+        notes.append("JSON-LD article")
     elif types & LISTING_TYPES or ("website" in types and not types & {"webpage"}):
         score -= 2.0
-        signals.append("JSON-LD listing/website")
+        notes.append("JSON-LD listing/website")
     og_type = (page.meta.get("og:type") or "").lower()
     if og_type == "article" or og_type.startswith("article"):
         score += 1.5
-        signals.append("og:type article")
+        notes.append("og:type article")
     elif og_type in {"website", "profile", "blog"}:
         score -= 0.5
-        signals.append(f"og:type {og_type}")
+        notes.append(f"og:type {og_type}")
     if page.meta.get("article:published_time"):
         score += 0.5
-        signals.append("article:published_time")
+        notes.append("article:published_time")
     url_score, url_note = url_signal(url)
     score += url_score
-    signals.append(url_note)
-    structure_score, structure_notes = structure_signals(tree, body_text)
-    score += structure_score
-    signals.extend(structure_notes)
-    return Verdict(score >= THRESHOLD, score, signals)
+    notes.append(url_note)
+    structure, structure_notes = structure_score(signals, body_text, anchors)
+    score += structure
+    notes.extend(structure_notes)
+    return Verdict(score >= THRESHOLD, score, notes)

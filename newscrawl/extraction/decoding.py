@@ -15,6 +15,7 @@ import re
 from typing import Final
 
 from charset_normalizer import from_bytes
+from lxml import html as lxml_html
 
 logger = logging.getLogger(__name__)
 
@@ -102,3 +103,18 @@ def text_reason(text: str) -> str | None:
     if not _HTML_MARKERS.search(text[:65536]):
         return "no HTML markup"
     return None
+
+
+# trafilatura's own parser settings: comments removed at parse time keep a paragraph that a
+# comment splits in one piece (lxml would otherwise leave half of it in a comment's tail).
+HTML_PARSER: Final = lxml_html.HTMLParser(
+    collect_ids=False, default_doctype=False, remove_comments=True, remove_pis=True
+)
+
+
+def parse_document(text: str) -> lxml_html.HtmlElement:
+    """Parse a decoded page; raises lxml's ParserError or ValueError on what is not HTML."""
+    # lxml refuses str input that carries an XML encoding declaration.
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1).replace("\x00", "")
+    tree: lxml_html.HtmlElement = lxml_html.document_fromstring(text, parser=HTML_PARSER)
+    return tree

@@ -33,10 +33,12 @@ class LineContext:
     # line key -> True when some link with that text points inside the site
     anchors: dict[str, bool] = field(default_factory=dict)
     keep: list[bool] = field(default_factory=list)
+    words: list[int] = field(default_factory=list)
     removed: Counter[str] = field(default_factory=Counter)
 
     def __post_init__(self) -> None:
         self.keep = [True] * len(self.lines)
+        self.words = [_words(line) for line in self.lines]
 
     def drop(self, index: int, rule: Rule) -> None:
         if self.keep[index]:
@@ -74,7 +76,7 @@ def _pattern_rule(name: str, why: str, pattern: str, max_words: int) -> None:
     @line_rule(name, why)
     def apply(ctx: LineContext, rule: Rule) -> None:
         for i, line in enumerate(ctx.lines):
-            if _words(line) <= max_words and compiled.search(line):
+            if ctx.words[i] <= max_words and ctx.keep[i] and compiled.search(line):
                 ctx.drop(i, rule)
 
 
@@ -211,14 +213,14 @@ def _teaser_blocks(ctx: LineContext, rule: Rule) -> None:
     kept = ctx.kept()
     for position, i in enumerate(kept):
         line = ctx.lines[i]
-        if _words(line) > 8 or not _TEASER_HEADING.match(line):
+        if ctx.words[i] > 8 or not _TEASER_HEADING.match(line):
             continue
         ctx.drop(i, rule)
         for j in kept[position + 1 :]:
             following = ctx.lines[j]
             linked = line_key(following) in ctx.anchors
             truncated = following.rstrip().endswith(("..", "…"))
-            bullet = following.lstrip().startswith(("-", "•", "*")) and _words(following) <= 40
+            bullet = following.lstrip().startswith(("-", "•", "*")) and ctx.words[j] <= 40
             if linked or truncated or bullet:
                 ctx.drop(j, rule)
             else:
@@ -233,7 +235,7 @@ def _link_lines(ctx: LineContext, rule: Rule) -> None:
     kept = ctx.kept()
     for i in kept:
         line = ctx.lines[i]
-        words = _words(line)
+        words = ctx.words[i]
         # Links out of the site in the text are references (products, sources); links to
         # the site's own pages set alone on a line are promos for its other stories.
         if words < 3 or not ctx.anchors.get(line_key(line)):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter
+from functools import lru_cache
 from typing import Final
 
 from lxml import html as lxml_html
@@ -114,35 +115,37 @@ def _paragraph_length(element: lxml_html.HtmlElement) -> int:
     return sum(len(p.text_content()) for p in element.iter("p"))
 
 
-def _is_hidden(element: lxml_html.HtmlElement, classes: str) -> bool:
-    if element.get("hidden") is not None:
-        return True
-    style = element.get("style")
-    if style and _HIDDEN_STYLE.search(style):
-        return True
-    return bool(classes and _HIDDEN_CLASS.search(classes))
-
-
 def _classify(element: lxml_html.HtmlElement) -> Rule | None:
     tag = element.tag
     if not isinstance(tag, str) or tag in _FRAME_TAGS:
         return None
-    classes = (element.get("class") or "").lower()
-    if _is_hidden(element, classes):
+    attrib = element.attrib
+    if "hidden" in attrib:
+        return HIDDEN
+    style = attrib.get("style")
+    if style and _HIDDEN_STYLE.search(style):
         return HIDDEN
     if tag == "figcaption":
         return CAPTIONS
-    if tag == "form" and (
-        element.get("role") == "search" or element.xpath(".//input[@type='search']")
+    if attrib.get("role") == "search" or (
+        tag == "form" and element.xpath(".//input[@type='search']")
     ):
         return SEARCH_FORMS
-    if element.get("role") == "search":
-        return SEARCH_FORMS
-    if tag in _INLINE_SAFE:
+    classes = attrib.get("class")
+    ident = attrib.get("id")
+    if not classes and not ident:
         return None
-    attributes = f"{classes} {(element.get('id') or '').lower()}".strip()
-    if not attributes:
+    rule = _rule_for_attributes(f"{classes or ''} {ident or ''}".lower())
+    if rule is None or (tag in _INLINE_SAFE and rule is not HIDDEN):
         return None
+    return rule
+
+
+@lru_cache(maxsize=16384)
+def _rule_for_attributes(attributes: str) -> Rule | None:
+    # Pages repeat the same class strings hundreds of times: match each string once.
+    if _HIDDEN_CLASS.search(attributes):
+        return HIDDEN
     match = _TOKEN_PATTERN.search(attributes)
     if match is None or match.lastgroup is None:
         return None
