@@ -37,6 +37,9 @@ NEWSCRAWL_MAX_PAGES = 500
 NEWSCRAWL_MAX_DEPTH = 4
 # Skip article pages whose address is already in the store (incremental crawls).
 NEWSCRAWL_DELTAFETCH_ENABLED = True
+# Extract pages in this many worker processes (0: in the crawl's own process). Worth it for
+# large crawls over many sites, where parsing, not the network, is the limit.
+NEWSCRAWL_EXTRACT_WORKERS = 0
 # Record each run in the crawl_runs table.
 NEWSCRAWL_RUNS_ENABLED = True
 # Near-duplicate detection: minimum similarity (0-1) for a syndicated copy.

@@ -76,3 +76,15 @@ def test_dates_and_authors_of_feed_articles(
         assert row["author"] == truth["author"]
         assert row["modified_at"] == truth["modified"]
         assert row["language"] == "en"
+
+
+def test_extraction_in_worker_processes_gives_the_same_articles(
+    sites: dict[str, SiteServer], manifest: dict[str, Any], db: Path
+) -> None:
+    gazette = sites["gazette"]
+    result = run_crawl(
+        "feed", db, url=gazette.url("/feed.xml"), settings={"NEWSCRAWL_EXTRACT_WORKERS": "2"}
+    )
+    assert result.returncode == 0, result.log
+    paths = manifest["sites"]["gazette"]["feeds"]["rss"]["articles"]
+    assert_clean_articles(result, manifest, "gazette", gazette, paths)

@@ -22,7 +22,6 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from newscrawl import __version__
 from newscrawl.article import Article
 from newscrawl.errors import error_kind, install_log_filter
-from newscrawl.extract import extract_article
 from newscrawl.feeds import (
     FeedError,
     discover_feeds,
@@ -32,6 +31,7 @@ from newscrawl.feeds import (
 )
 from newscrawl.items import ArticleItem
 from newscrawl.urls import request_url, same_site
+from newscrawl.workers import ExtractionWorkers
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator
@@ -119,9 +119,14 @@ class NewsSpider(scrapy.Spider):
         spider.default_since_days = s.getint("NEWSCRAWL_SINCE_DAYS", 0)
         spider.default_max_pages = s.getint("NEWSCRAWL_MAX_PAGES", 500)
         spider.default_max_depth = s.getint("NEWSCRAWL_MAX_DEPTH", 4)
+        spider.workers = ExtractionWorkers(s.getint("NEWSCRAWL_EXTRACT_WORKERS", 0))
         return spider
 
+    def closed(self, reason: str) -> None:
+        self.workers.close()
+
     arguments: dict[str, str]  # the -a arguments, recorded with the run
+    workers: ExtractionWorkers
     min_words: int = 50
     max_bytes: int = 5 * 1024 * 1024
     default_since_days: int = 0
@@ -206,17 +211,17 @@ class NewsSpider(scrapy.Spider):
         )  # fmt: skip
 
     # --- articles ----------------------------------------------------------------------------
-    def parse_article(self, response: Response) -> Iterator[ArticleItem]:
-        result = self.extract(response)
+    async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
+        result = await self.extract(response)
         if isinstance(result, Article):
             yield self.item(response, result)
 
-    def extract(self, response: Response) -> Article | str:
+    async def extract(self, response: Response) -> Article | str:
         """The article on the page, or the reason there is none (already counted)."""
         self.inc("pages/fetched")
         if not isinstance(response, TextResponse) or not self._is_html(response):
             return self._skip(response, "not_html", response.headers.get("Content-Type"))
-        result = extract_article(
+        result = await self.workers.extract(
             response.text, response.url, min_words=self.min_words, max_bytes=self.max_bytes
         )
         if isinstance(result, Article):
@@ -322,14 +327,15 @@ class NewsSpider(scrapy.Spider):
         return datetime.now(UTC) - timedelta(days=target.since_days) if target.since_days else None
 
     # --- sites -------------------------------------------------------------------------------
-    def parse_page(self, response: Response) -> Iterator[ArticleItem | Request]:
-        result = self.extract(response)
+    async def parse_page(self, response: Response) -> AsyncIterator[ArticleItem | Request]:
+        result = await self.extract(response)
         if isinstance(result, Article):
             yield self.item(response, result)
             return  # article pages are stored, not used as hubs: related links drift off-topic
         if not isinstance(response, TextResponse) or not self._looks_html(response):
             return
-        yield from self.follow_links(response)
+        for request in self.follow_links(response):
+            yield request
 
     def follow_links(self, response: TextResponse) -> Iterator[Request]:
         target: Target = response.meta["newscrawl_target"]
