@@ -184,8 +184,21 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
             else:
                 continue
         candidates.append((element, rule))
+    # A hover card often sits inside a matching wrapper together with its trigger (the linked
+    # name): keep the outermost wrapper, remove the card inside it, so the name stays in its
+    # sentence.
+    hovers = {element for element, rule in candidates if rule is HOVER_CARDS}
+    hover_parents = set()
+    for element in hovers:
+        hover_parents.update(element.iterancestors())
     removed: Counter[str] = Counter()
     for element, rule in candidates:
+        if (
+            rule is HOVER_CARDS
+            and element in hover_parents
+            and not any(ancestor in hovers for ancestor in element.iterancestors())
+        ):
+            continue
         parent = element.getparent()
         if parent is None or _detached(element, root):
             continue
