@@ -120,6 +120,18 @@ def _extract(
     return build_article(url, main.text, main.doc, page, dates, words)
 
 
+def fallback_date(value: str | None) -> str | None:
+    """trafilatura's date (htmldate, which also reads visible text), day-precise only.
+
+    htmldate turns a bare year found in the text ("by 2025") into January 1st; that guess is
+    worse than no date, so January 1st from this source is dropped.
+    """
+    normalized = normalize_date(value)
+    if normalized is None or normalized[5:10] == "01-01":
+        return None
+    return normalized
+
+
 def build_article(
     url: str,
     body: str,
@@ -133,8 +145,7 @@ def build_article(
     author = metadata.clean_author(metadata.structured_author(page) or doc.get("author"), sitename)
     published, modified = dates
     if published is None:
-        # trafilatura's date (htmldate) reads visible text too; it is day-precise only.
-        published = normalize_date(doc.get("date"))
+        published = fallback_date(doc.get("date"))
     return Article(
         url=url,
         canonical_url=identity_url(url, page.canonical),

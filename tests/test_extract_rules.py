@@ -242,6 +242,15 @@ CASES: dict[str, Case] = {
         ),
         gone=("Latest News", "Pier reopens", "Market traders win"),
     ),
+    "truncated_teasers": Case(
+        article_page(
+            inside="<p>Around the region</p>"
+            "<p>Farmers in the valley say the dry spring has cut the first hay harvest by ..</p>"
+            "<p>The county's oldest cinema will show films again after a two-year ..</p>"
+            "<p>Volunteers planted four thousand trees along the old railway line in ..</p>"
+        ),
+        gone=("Around the region", "dry spring", "oldest cinema", "Volunteers planted"),
+    ),
     "link_lines": Case(
         article_page(
             middle='<p><a href="/news/2024/04/29/ferry">FERRY FARES TO RISE BY TEN PER CENT '

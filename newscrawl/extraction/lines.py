@@ -193,7 +193,7 @@ _pattern_rule(
 # Headings of teaser blocks: the heading and the link lines under it go together.
 _TEASER_HEADING: Final = re.compile(
     r"^\s*(?:related(?: (?:articles?|stories|posts|news|content|coverage|links|reading))?|"
-    r"latest(?: news| stories| articles| posts)?|l\w?test news|most (?:read|popular|viewed|shared)|"
+    r"latest(?: news| stories| articles| posts)?|most (?:read|popular|viewed|shared)|"
     r"more (?:from|on|in|stories|news|articles|like this)\b.*|"
     r"you (?:may|might) also (?:like|enjoy)\.*|"
     r"recommended(?: for you| stories| articles)?|don'?t miss|trending(?: now| stories)?|"
@@ -225,6 +225,33 @@ def _teaser_blocks(ctx: LineContext, rule: Rule) -> None:
                 ctx.drop(j, rule)
             else:
                 break
+
+
+_TRUNCATED: Final = re.compile(r"(?:\.\.|…|\[(?:…|\.\.\.)\])\s*$")
+
+
+@line_rule(
+    "truncated_teasers",
+    'runs of cut-off excerpts ("... 22 nations made a momentous commitment to triple their ..")'
+    " and the short heading above them: a list of other stories",
+)
+def _truncated_teasers(ctx: LineContext, rule: Rule) -> None:
+    kept = ctx.kept()
+    run: list[int] = []
+    for position, i in enumerate([*kept, -1]):
+        if i >= 0 and ctx.words[i] <= 60 and _TRUNCATED.search(ctx.lines[i]):
+            run.append(position)
+            continue
+        # Three in a row: two can be a writer's style, three is a list of excerpts.
+        if len(run) >= 3:
+            for p in run:
+                ctx.drop(kept[p], rule)
+            heading = run[0] - 1
+            if heading >= 0:
+                line = ctx.lines[kept[heading]].rstrip()
+                if ctx.words[kept[heading]] <= 4 and not line.endswith((".", "!", "?", ":")):
+                    ctx.drop(kept[heading], rule)
+        run = []
 
 
 @line_rule(
