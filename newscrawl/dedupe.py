@@ -13,12 +13,13 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import delete, func, insert, or_, select
+from sqlalchemy import bindparam, delete, func, insert, or_, select
 
 from newscrawl import minhash
 from newscrawl.db import ArticleRow, LshBucketRow
 
 if TYPE_CHECKING:
+    from sqlalchemy import Select
     from sqlalchemy.engine import Connection
 
 logger = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ class NearDuplicateIndex:
         self.num_perm = num_perm
         self.band_rows = band_rows
         self.max_candidates = max_candidates
+        self._queries: dict[int, Select[int, str]] = {}
 
     @property
     def bands(self) -> int:
@@ -172,17 +174,22 @@ class NearDuplicateIndex:
                 best = Duplicate("near", article_id, score)
         return best
 
-    def _candidate_texts(self, conn: Connection, keys: tuple[int, ...]) -> list[tuple[int, str]]:
+    def _candidate_query(self, bands: int) -> Select[int, str]:
         # One primary-key lookup per band; originals sharing the most bands come first, and
-        # at most max_candidates texts are read, however crowded a bucket is.
+        # at most max_candidates texts are read, however crowded a bucket is. Built once per
+        # band count with bound keys: building the expression per lookup would cost more
+        # than running it.
+        query = self._queries.get(bands)
+        if query is not None:
+            return query
         hits = func.count().label("hits")
         candidates = (
             select(LshBucketRow.article_id, hits)
             .where(
                 or_(
                     *(
-                        (LshBucketRow.band == band) & (LshBucketRow.bucket == key)
-                        for band, key in enumerate(keys)
+                        (LshBucketRow.band == band) & (LshBucketRow.bucket == bindparam(f"k{band}"))
+                        for band in range(bands)
                     )
                 )
             )
@@ -191,11 +198,17 @@ class NearDuplicateIndex:
             .limit(self.max_candidates)
             .subquery()
         )
-        rows = conn.execute(
+        query = (
             select(ArticleRow.id, ArticleRow.text)
             .join(candidates, candidates.c.article_id == ArticleRow.id)
             .where(ArticleRow.duplicate_of.is_(None))
         )
+        self._queries[bands] = query
+        return query
+
+    def _candidate_texts(self, conn: Connection, keys: tuple[int, ...]) -> list[tuple[int, str]]:
+        params = {f"k{band}": key for band, key in enumerate(keys)}
+        rows = conn.execute(self._candidate_query(len(keys)), params)
         return [(row.id, row.text or "") for row in rows]
 
     def add(self, conn: Connection, article_id: int, signature: object) -> None:

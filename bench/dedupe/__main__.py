@@ -26,6 +26,12 @@ def main() -> None:
     scale = sub.add_parser("scale", help="time per decision and peak memory by store size")
     scale.add_argument("--sizes", default="1000,10000,100000", help="comma-separated store sizes")
     scale.add_argument("--probes", type=int, default=300, help="decisions timed per size")
+    scale.add_argument(
+        "--pragma",
+        action="append",
+        default=[],
+        help="extra SQLite pragma for the store connection, e.g. mmap_size=1073741824",
+    )
     for p in (quality, scale):
         # Defaults are the index's own defaults (the NEWSCRAWL_NEAR_DUP_* settings).
         p.add_argument("--threshold", type=float, default=DEFAULT_THRESHOLD)
@@ -47,7 +53,7 @@ def main() -> None:
     else:
         from .scale import run as run_scale
 
-        run_scale([int(s) for s in args.sizes.split(",")], args.probes, index)
+        run_scale([int(s) for s in args.sizes.split(",")], args.probes, index, args.pragma)
 
 
 if __name__ == "__main__":

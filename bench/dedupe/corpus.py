@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import html
+import itertools
 import json
 import logging
 import math
@@ -109,7 +110,8 @@ def render(outlet: dict[str, object], headline: str, paragraphs: list[str], byli
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(headline)} | {outlet["name"]}</title>
-<meta property="og:type" content="article"><meta property="og:title" content="{html.escape(headline)}">
+<meta property="og:type" content="article">
+<meta property="og:title" content="{html.escape(headline)}">
 <meta property="article:published_time" content="2019-11-20T15:45:00Z">
 </head><body>
 <header><a href="/">{outlet["name"]}</a><nav><ul>{nav}</ul></nav></header>
@@ -227,7 +229,7 @@ def build_pairs(docs: list[Doc]) -> list[Pair]:
     for doc in docs:
         by_host.setdefault(doc.host, []).append(doc)
     for group in by_host.values():
-        for a, b in zip(group, group[1:], strict=False):
+        for a, b in itertools.pairwise(group):
             pairs.append(Pair(a, b.text, False, "same_site"))
     for a, b in same_topic_pairs(docs):
         pairs.append(Pair(a, b.text, False, "same_topic"))
@@ -237,7 +239,8 @@ def build_pairs(docs: list[Doc]) -> list[Pair]:
         other = docs[(i + 1) % len(docs)]
         first = copy_text(doc, "template_only", 0, rng)
         second = copy_text(other, "template_only", 0, rng)
-        assert first is not None and second is not None
+        assert first is not None
+        assert second is not None
         pairs.append(Pair(Doc(doc.id, "", OUTLETS[0]["host"], first, doc.paragraphs,
                               doc.title), second, False, "same_template"))  # fmt: skip
         rand = docs[rng.randrange(len(docs))]

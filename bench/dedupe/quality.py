@@ -36,8 +36,8 @@ def judge_pairs(index: NearDuplicateIndex, pairs: list[Pair], db: Path) -> list[
                 "kind": pair.kind, "label": pair.label, "a": pair.a.id,
                 "predicted": found is not None and found.original_id == a_id,
                 "decision": found.kind if found else None,
-                "containment": round(sim.containment, 4), "length_ratio": round(sim.length_ratio, 4),
-                "jaccard": round(sim.jaccard, 4),
+                "containment": round(sim.containment, 4),
+                "length_ratio": round(sim.length_ratio, 4), "jaccard": round(sim.jaccard, 4),
             })  # fmt: skip
     engine.dispose()
     return rows
@@ -127,9 +127,8 @@ def print_report(result: dict[str, Any]) -> None:
     print(f"precision: {result['precision']:.4f}  recall: {result['recall']:.4f}  "
           f"(tp {result['true_positives']}, fp {result['false_positives']}, "
           f"fn {result['false_negatives']})")  # fmt: skip
-    print(
-        f"\n{'pair kind':<20} {'label':<10} {'pairs':>6} {'judged dup':>11} {'containment min-max':>20}"
-    )
+    header = ("pair kind", "label", "pairs", "judged dup", "containment min-max")
+    print(f"\n{header[0]:<20} {header[1]:<10} {header[2]:>6} {header[3]:>11} {header[4]:>20}")
     for kind, e in result["by_kind"].items():
         print(f"{kind:<20} {e['label']:<10} {e['pairs']:>6} {e['judged_duplicate']:>11} "
               f"{e['containment_min']:>9.3f}-{e['containment_max']:.3f}")  # fmt: skip

@@ -1,0 +1,200 @@
+"""Time per dedupe decision and peak memory as the store grows (synthetic text).
+
+One store is filled to each size in turn (1,000, then 10,000, then 100,000 articles); at
+each size the same kinds of decisions are timed: a near copy of a stored article, an exact
+copy, and a new article. Each decision runs in a transaction that is rolled back, so the
+probes do not change the store. Ratios are taken within one run, on one machine.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import statistics
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event, func, insert, select
+
+from newscrawl.db import ArticleRow, LshBucketRow, make_engine, utcnow
+from newscrawl.dedupe import NearDuplicateIndex, content_hash
+
+from .common import write_result
+
+SEED = 7
+VOCABULARY = 20_000
+
+
+class TextMaker:
+    """Article-like text: Zipf-distributed words from a fixed vocabulary, in paragraphs."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        words = [f"w{n}" for n in range(VOCABULARY)]
+        weights = [1.0 / (rank + 1) for rank in range(VOCABULARY)]
+        self.words, self.cum = words, list(_accumulate(weights))
+
+    def article(self) -> str:
+        n = self.rng.randint(250, 450)
+        picked = self.rng.choices(self.words, cum_weights=self.cum, k=n)
+        return "\n".join(" ".join(picked[i : i + 60]) for i in range(0, n, 60))
+
+    def near_copy(self, text: str) -> str:
+        # The edits of a syndicated copy: byline and updated line on top, correction below,
+        # last paragraph cut.
+        paragraphs = text.split("\n")
+        kept = paragraphs[:-1] if len(paragraphs) > 3 else paragraphs
+        return "\n".join(["Updated 3:45 p.m. By Maria Lopez, AP", *kept, "Correction: a date."])
+
+
+def _accumulate(weights: list[float]) -> list[float]:
+    total, out = 0.0, []
+    for w in weights:
+        total += w
+        out.append(total)
+    return out
+
+
+def fill(conn: Any, index: NearDuplicateIndex, maker: TextMaker, start: int, stop: int,
+         stored: list[str]) -> None:  # fmt: skip
+    """Bulk-load originals start..stop: the same rows and index keys the store writes."""
+    now = utcnow()
+    for first in range(start, stop, 1000):
+        texts = [maker.article() for _ in range(first, min(stop, first + 1000))]
+        for n, body in enumerate(texts, start=first):
+            row_id = conn.execute(
+                insert(ArticleRow).values(
+                    url=f"https://site{n % 100}.example/{n}", domain=f"site{n % 100}.example",
+                    text=body, word_count=len(body.split()), content_hash=content_hash(body),
+                    first_seen_at=now, last_seen_at=now,
+                )
+            ).inserted_primary_key[0]  # fmt: skip
+            index.add(conn, row_id, index.signature(body))
+        stored.extend(texts)
+
+
+def probes(maker: TextMaker, stored: list[str], count: int) -> list[tuple[str, str]]:
+    rng = random.Random(SEED + len(stored))
+    out = []
+    for n in range(count):
+        kind = ("near", "exact", "new")[n % 3]
+        if kind == "near":
+            out.append((kind, maker.near_copy(rng.choice(stored))))
+        elif kind == "exact":
+            out.append((kind, rng.choice(stored)))
+        else:
+            out.append((kind, maker.article()))
+    return out
+
+
+def time_decisions(
+    engine: Any, index: NearDuplicateIndex, cases: list[tuple[str, str]]
+) -> dict[str, Any]:
+    prepared = [(kind, body, content_hash(body), index.signature(body)) for kind, body in cases]
+    times: dict[str, list[float]] = {"near": [], "exact": [], "new": []}
+    correct = 0
+    with engine.connect() as conn:
+        for kind, body, digest, signature in prepared:
+            trans = conn.begin()
+            started = time.perf_counter()
+            found = index.find(conn, body, digest, signature)
+            times[kind].append(time.perf_counter() - started)
+            trans.rollback()
+            correct += (found.kind if found else "new") == kind
+    every = [t for ts in times.values() for t in ts]
+    return {
+        "decisions": len(every), "right_kind": correct,
+        "median_ms": round(statistics.median(every) * 1000, 3),
+        "mean_ms": round(statistics.fmean(every) * 1000, 3),
+        "p95_ms": round(statistics.quantiles(every, n=20)[-1] * 1000, 3),
+        **{f"median_ms_{k}": round(statistics.median(v) * 1000, 3) for k, v in times.items()},
+    }  # fmt: skip
+
+
+def decision_memory(engine: Any, index: NearDuplicateIndex, cases: list[tuple[str, str]]) -> float:
+    """Peak Python memory (MiB) allocated while deciding, signatures included (tracemalloc)."""
+    tracemalloc.start()
+    with engine.connect() as conn:
+        for _, body in cases:
+            trans = conn.begin()
+            index.find(conn, body, content_hash(body), index.signature(body))
+            trans.rollback()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return round(peak / 2**20, 2)
+
+
+def with_pragmas(engine: Any, pragmas: list[str]) -> None:
+    """Extra per-connection pragmas on top of newscrawl.db's, to compare store settings."""
+
+    def apply(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        for pragma in pragmas:
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    event.listen(engine, "connect", apply)
+
+
+def run(
+    sizes: list[int], probe_count: int, index: NearDuplicateIndex, pragmas: list[str] | None = None
+) -> dict[str, Any]:
+    maker = TextMaker(SEED)
+    stored: list[str] = []
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "scale.db"
+        engine = make_engine(f"sqlite:///{db}")
+        if pragmas:
+            with_pragmas(engine, pragmas)
+            engine.dispose()  # reconnect so the pragmas apply to every connection
+        for size in sorted(sizes):
+            started = time.perf_counter()
+            with engine.begin() as conn:
+                fill(conn, index, maker, len(stored), size, stored)
+            fill_s = time.perf_counter() - started
+            cases = probes(maker, stored, probe_count)
+            time_decisions(engine, index, cases[:30])  # warm the page cache, as a running crawl is
+            timing = time_decisions(engine, index, cases)
+            with engine.connect() as conn:
+                buckets = conn.execute(select(func.count()).select_from(LshBucketRow)).scalar()
+            entry = {
+                "stored_articles": size, "lsh_rows": buckets,
+                "db_mib": round(sum(p.stat().st_size for p in Path(tmp).iterdir()) / 2**20, 1),
+                "fill_seconds": round(fill_s, 1), **timing,
+                "decision_peak_python_mib": decision_memory(engine, index, cases[:60]),
+                "process_peak_rss_mib": round(
+                    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            }  # fmt: skip
+            results.append(entry)
+            print_row(entry, first=len(results) == 1)
+        engine.dispose()
+    base = results[0]["median_ms"]
+    for entry in results:
+        entry["median_ratio_to_smallest"] = round(entry["median_ms"] / base, 2)
+    result = {
+        "parameters": {k: getattr(index, k) for k in ("threshold", "num_perm", "band_rows",
+                                                      "max_candidates", "shingle_size")},
+        "extra_pragmas": pragmas or [], "probes_per_size": probe_count, "sizes": results,
+    }  # fmt: skip
+    ratios = ", ".join(f"{e['stored_articles']:,}: {e['median_ratio_to_smallest']}x" for e in results)
+    print(f"\nmedian time per decision relative to the smallest store: {ratios}")
+    suffix = "_pragmas" if pragmas else ""
+    path = write_result(f"dedupe_scale{suffix}", result)
+    print(f"written to {path}")
+    return result
+
+
+def print_row(e: dict[str, Any], *, first: bool) -> None:
+    if first:
+        print(f"{'stored':>8} {'lsh rows':>10} {'db MiB':>7} {'median ms':>10} {'p95 ms':>8} "
+              f"{'near':>7} {'exact':>7} {'new':>7} {'right':>7} {'py peak MiB':>12} "
+              f"{'rss MiB':>8}")  # fmt: skip
+    print(f"{e['stored_articles']:>8,} {e['lsh_rows']:>10,} {e['db_mib']:>7} {e['median_ms']:>10} "
+          f"{e['p95_ms']:>8} {e['median_ms_near']:>7} {e['median_ms_exact']:>7} "
+          f"{e['median_ms_new']:>7} {e['right_kind']:>3}/{e['decisions']:<3} "
+          f"{e['decision_peak_python_mib']:>12} {e['process_peak_rss_mib']:>8}",
+          flush=True)  # fmt: skip
