@@ -29,12 +29,21 @@ _LISTING_SEGMENTS: Final = frozenset(
     }
 )  # fmt: skip
 _ARTICLE_PATH: Final = re.compile(
-    r"(/\d{4}/\d{1,2}/|/\d{4}-\d{2}-\d{2}|\d{5,}|\.s?html?$|/[^/]*[a-z0-9]+(?:-[a-z0-9]+){3,}[^/]*/?$)",
+    r"(/\d{4}/\d{1,2}/(?:\d{1,2}/)?[^/]*[a-z][^/]*|/\d{4}-\d{2}-\d{2}|\d{5,}|"
+    r"[^/]+\.s?html?$|/[^/]*[a-z0-9]+(?:-[a-z0-9]+){3,}[^/]*/?$)",
+    re.IGNORECASE,
+)
+# Story ids in the query string of script-driven sites (story.php?id=12345).
+_ARTICLE_QUERY: Final = re.compile(
+    r"(?:^|&)(?:id|p|story|storyid|article|articleid|artikel|newsid|idx|aid|nid|no)=\d+",
     re.IGNORECASE,
 )
 _WORD: Final = re.compile(r"\w+")
 _SENTENCE_END: Final = (".", "!", "?", "。", "！", "？", '"', "”", "»", ")")
-THRESHOLD: Final = 0.0
+# Below this a page is a listing. Undecided pages (weak signals both ways) count as articles:
+# dropping a real story costs more than storing one listing, which dedupe and length
+# checks further down also see.
+THRESHOLD: Final = -1.0
 
 
 @dataclass(slots=True)
@@ -52,12 +61,13 @@ def _words(text: str) -> int:
 
 
 def url_signal(url: str) -> tuple[float, str]:
-    path = urlsplit(url).path or "/"
+    parts = urlsplit(url)
+    path = parts.path or "/"
     segments = [s for s in path.lower().split("/") if s]
+    if _ARTICLE_PATH.search(path) or _ARTICLE_QUERY.search(parts.query):
+        return 1.5, "url looks like a story"
     if not segments:
         return -3.0, "url is a home page"
-    if _ARTICLE_PATH.search(path):
-        return 1.5, "url looks like a story"
     if any(s in _LISTING_SEGMENTS for s in segments):
         return -1.5, "url names a listing"
     if len(segments) == 1 and "-" not in segments[0] and len(segments[0]) <= 20:
@@ -99,6 +109,7 @@ class TreeSignals:
     prose_paragraphs: int
     headline_links: int
     teaser_blocks: int
+    h1_words: int | None  # None: the page has no <h1>
 
 
 def tree_signals(tree: lxml_html.HtmlElement) -> TreeSignals:
@@ -114,7 +125,9 @@ def tree_signals(tree: lxml_html.HtmlElement) -> TreeSignals:
         root.xpath(".//*[self::h2 or self::h3 or self::h4][.//a[@href] or ancestor::a[@href]]")
     )
     teaser_blocks = len(root.xpath(".//article[.//a[@href]]"))
-    return TreeSignals(prose, headline_links, teaser_blocks)
+    h1 = root.find(".//h1")
+    h1_words = None if h1 is None else _words(h1.text_content())
+    return TreeSignals(prose, headline_links, teaser_blocks, h1_words)
 
 
 def structure_score(
@@ -139,10 +152,15 @@ def structure_score(
     elif prose == 0:
         score -= 1.5
     teasers = max(headline_links, teaser_blocks)
-    if teasers >= 8 and teasers > prose * 2:
+    if teasers >= 8 and teasers >= prose:
         score -= 2.5
-    elif teasers >= 5 and teasers > prose:
+    elif teasers >= 5 and teasers * 2 >= prose:
         score -= 1.0
+    # A listing's <h1> names the section ("Business", "Tag: Transport"); a story's is a
+    # headline.
+    if signals.h1_words is not None and signals.h1_words <= 3:
+        score -= 1.0
+        notes.append(f"short h1 ({signals.h1_words} words)")
     if share >= 0.3:
         score -= 3.0
     elif share >= 0.15:
