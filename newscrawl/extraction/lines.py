@@ -92,7 +92,9 @@ _pattern_rule(
     'pointers to other stories set inside the text ("Read more: ...", "RELATED: ...")',
     r"^\s*(?:read more|read also|also read|see more|see also|related|more|watch|listen|"
     r"also on [\w.]+|recommended|don'?t miss|leggi anche|lesen sie auch|"
-    r"lire aussi|leia também|lea también|ver también|zum thema|mehr zum thema)\s*[:|»›>]"
+    r"lire aussi|à lire aussi|leia também|veja também|saiba mais|lea también|lee también|"
+    r"ver también|te puede interesar|también te puede interesar|potrebbe interessarti|"
+    r"zum thema|mehr zum thema|auch interessant|lees ook|meer over)\s*[:|»›>]"
     # Shouted labels need no colon: "READ MORE Hong Kong ...", "SEE MORE Pictures ..."
     r"|^\s*(?-i:READ MORE|SEE MORE|RELATED|MORE|WATCH|ALSO ON [A-Z.]+|DON'?T MISS)\s+\S",
     40,

@@ -193,10 +193,13 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
         hover_parents.update(element.iterancestors())
     removed: Counter[str] = Counter()
     for element, rule in candidates:
-        if (
-            rule is HOVER_CARDS
-            and element in hover_parents
-            and not any(ancestor in hovers for ancestor in element.iterancestors())
+        # The trigger is a link ("rollover-people-link"); the card is the box beside it.
+        if rule is HOVER_CARDS and (
+            element.tag == "a"
+            or (
+                element in hover_parents
+                and not any(ancestor in hovers for ancestor in element.iterancestors())
+            )
         ):
             continue
         parent = element.getparent()
