@@ -133,7 +133,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="timing passes (median kept)")
     parser.add_argument("--worst", type=int, default=8, help="worst pages listed per extractor")
     parser.add_argument("--min-words", type=int, default=DEFAULT_MIN_WORDS)
-    parser.add_argument("--predictions", type=Path, help="write our texts here ({id: text})")
+    parser.add_argument(
+        "--predictions",
+        type=Path,
+        help="folder for the texts of both extractors, in the benchmark's prediction format",
+    )
     args = parser.parse_args(argv)
 
     gold, urls, pages = load_dataset(args.dataset)
@@ -166,7 +170,11 @@ def main(argv: list[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.predictions:
-        args.predictions.write_text(json.dumps(outputs["newscrawl"], ensure_ascii=False))
+        args.predictions.mkdir(parents=True, exist_ok=True)
+        for name, file_name in (("newscrawl", "newscrawl"), ("trafilatura (plain)", "trafilatura")):
+            wrapped = {k: {"articleBody": v} for k, v in outputs[name].items()}
+            path = args.predictions / f"{file_name}.json"
+            path.write_text(json.dumps(wrapped, ensure_ascii=False), encoding="utf-8")
     return 0
 
 
