@@ -6,12 +6,14 @@ search engines and keep it right; trafilatura's values are the fallback.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Final
+from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
@@ -35,15 +37,24 @@ _PUBLISHED_META: Final = (
     "publishdate", "publish-date", "publish_date", "article.published", "parsely-pub-date",
     "sailthru.date", "dc.date.issued", "dcterms.issued", "dc.date", "dcterms.date",
     "date", "article_date_original", "og:published_time", "cxenseparse:recs:publishtime",
-    "original-publish-date", "datecreated",
+    "original-publish-date", "datecreated", "article:published", "og:article:published",
+    "date_published", "publication_date", "publication-date", "pubdate_time", "pdate",
+    "dc.date.created", "dcterms.created", "release_date",
 )  # fmt: skip
 _MODIFIED_META: Final = (
     "article:modified_time", "og:updated_time", "og:article:modified_time", "datemodified",
     "last-modified", "lastmod", "dcterms.modified", "dc.date.modified", "article.updated",
-    "updated_time",
+    "updated_time", "article:modified", "date_modified", "lastmodified", "dc.date.updated",
 )  # fmt: skip
 _TITLE_SEPARATORS: Final = re.compile(r"\s+(?:[|\-–—·•:»/~]|::)\s+")
 _BYLINE: Final = re.compile(r"^\s*(?:by|von|par|por|di|door|av|af)\s*[:\s]\s*", re.IGNORECASE)
+# A comma-separated part that names a role or a desk, not a person ("TOM KRISHER, AP Auto
+# Writer").
+_AUTHOR_ROLE: Final = re.compile(
+    r"\b(?:writer|editor|correspondent|reporter|contributor|columnist|staff|desk|bureau|"
+    r"photographer|producer|analyst|journalist|redakteur|redaktion|rédaction|redacción)\b",
+    re.IGNORECASE,
+)
 _AUTHOR_NOISE: Final = re.compile(
     r"\b(?:staff writer|staff reporter|correspondent|reporter|editor|contributor|"
     r"updated|published|posted|follow)\b.*$",
@@ -203,7 +214,8 @@ def clean_title(title: str | None, sitename: str | None) -> str | None:
     """The headline without the site name glued to it (" | The Gazette", "BBC News - ")."""
     if not title:
         return None
-    title = " ".join(title.split())
+    # og:title is sometimes escaped twice ("&#8216;The Medium&#8217;").
+    title = " ".join(html.unescape(title).split())
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
@@ -246,7 +258,16 @@ def clean_author(author: str | None, sitename: str | None) -> str | None:
         return None
     names: list[str] = []
     site = _norm(sitename) if sitename else ""
-    for raw in re.split(r"\s*(?:;|\||,\s*and\s+|\s+and\s+|\s+&\s+|\s+und\s+|\s+et\s+)\s*", author):
+    author = html.unescape(author)
+    parts = re.split(r"\s*(?:;|\||,\s*and\s+|\s+and\s+|\s+&\s+|\s+und\s+|\s+et\s+)\s*", author)
+    # "Name, Role" keeps the name; "Name One, Name Two" keeps both.
+    parts = [
+        piece
+        for part in parts
+        for index, piece in enumerate(part.split(","))
+        if index == 0 or not _AUTHOR_ROLE.search(piece)
+    ]
+    for raw in parts:
         name = _BYLINE.sub("", raw)
         name = _AUTHOR_NOISE.sub("", name).strip(" ,-–—:|")
         name = " ".join(name.split())
@@ -256,6 +277,9 @@ def clean_author(author: str | None, sitename: str | None) -> str | None:
             continue
         if len(name.split()) > 6 or not re.search(r"[^\W\d_]", name):
             continue
+        if name.isupper():
+            # Shouted bylines ("TOM KRISHER") read better, and dedupe better, in title case.
+            name = name.title()
         if name.lower() not in (n.lower() for n in names):
             names.append(name)
     return "; ".join(names) or None
@@ -282,6 +306,10 @@ def structured_title(page: PageMeta) -> str | None:
 def structured_sitename(page: PageMeta) -> str | None:
     site = page.meta.get("og:site_name") or page.meta.get("application-name")
     if site:
+        site = html.unescape(site).strip()
+        if site.startswith(("http://", "https://")):
+            # An address where a name belongs: its host is the best name there is.
+            site = urlsplit(site).netloc.removeprefix("www.") or site
         return site
     ld = article_ld(page)
     if ld is not None:
