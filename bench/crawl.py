@@ -566,6 +566,21 @@ def run_all(opts: argparse.Namespace, work: Path) -> tuple[list[RunResult], dict
     return runs, baseline
 
 
+def git_state() -> str:
+    """The commit the code was run at, with "+dirty" when the work tree has changes."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+    except OSError:
+        return "unknown"
+    return (head or "unknown") + ("+dirty" if dirty else "")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.crawl", description=__doc__)
     parser.formatter_class = argparse.RawDescriptionHelpFormatter
@@ -582,6 +597,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="newscrawl-bench-"))
+    load_before = os.getloadavg()
     try:
         runs, baseline = run_all(opts, work)
     except BenchError as exc:
@@ -597,9 +613,12 @@ def main(argv: list[str] | None = None) -> int:
         f"({baseline['listing_pages']:.0f} pages)"
     )
     machine = {
+        "commit": git_state(),
         "nproc": os.cpu_count(),
         "python": platform.python_version(),
         "platform": platform.platform(),
+        "load_avg_before": [round(x, 2) for x in load_before],
+        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
     }
     print(f"machine: {machine}")
     report = {
