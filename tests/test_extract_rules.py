@@ -168,6 +168,16 @@ CASES: dict[str, Case] = {
         ),
         gone=("Tram drivers vote", "talks had failed after six weeks"),
     ),
+    "story_header": Case(
+        article_page().replace(
+            "<h1>Harbour bridge repairs begin</h1>",
+            '<header class="story-header"><p class="kicker">Transport</p>'
+            '<h1>Harbour bridge repairs begin</h1><p class="standfirst">Lane closures until '
+            "September as engineers replace corroded bolts on the deck.</p>"
+            '<div class="byline">By Jane Roe, transport correspondent</div></header>',
+        ),
+        gone=("Transport", "Lane closures until September", "By Jane Roe"),
+    ),
     "link_lists": Case(
         article_page(
             inside='<ul><li><a href="/news/a">Council approves new parking charges in the '

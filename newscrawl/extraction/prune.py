@@ -58,6 +58,12 @@ LINK_LISTS = register(
     "tree",
     "lists of three or more items that are nothing but links are navigation or teasers",
 )
+STORY_HEADER = register(
+    "story_header",
+    "tree",
+    "the block around the <h1> (kicker, headline, standfirst, byline, date) is metadata, "
+    "stored in its own fields, not body text",
+)
 
 _HIDDEN_STYLE: Final = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 _HIDDEN_CLASS: Final = re.compile(
@@ -166,6 +172,35 @@ def _link_list(element: lxml_html.HtmlElement) -> bool:
     return total > 0 and linked >= 0.8 * total
 
 
+_HEADER_TOKENS: Final = re.compile(
+    r"(?:^|[\s_-])(?:header|head|heading|headline|hero|title|titles|intro|top)(?:$|[\s_-])"
+)
+_MAX_HEADER_PROSE: Final = 1
+
+
+def _story_headers(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """The block that holds the <h1> with its kicker, standfirst and byline.
+
+    It is the nearest ancestor of the <h1> (up to three levels) that is a <header> or says
+    "header"/"heading"/"title" in its class or id, and that holds at most one paragraph of
+    prose, so the article body itself is never taken for its header.
+    """
+    headers = []
+    for h1 in root.iter("h1"):
+        node = h1.getparent()
+        for _ in range(3):
+            if node is None or node.tag in _FRAME_TAGS or node.tag == "article":
+                break
+            attributes = f"{node.get('class') or ''} {node.get('id') or ''}".lower()
+            if node.tag == "header" or _HEADER_TOKENS.search(attributes):
+                prose = sum(1 for p in node.iter("p") if len(p.text_content()) >= 150)
+                if prose <= _MAX_HEADER_PROSE and node.find(".//nav") is None:
+                    headers.append(node)
+                break
+            node = node.getparent()
+    return headers
+
+
 def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
     """Remove boilerplate elements in place; returns how many each rule removed."""
     body = tree.find("body")
@@ -173,7 +208,9 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
     page_text = max(1, _text_length(root))
     page_paragraphs = max(1, _paragraph_length(root))
     nested = set(root.xpath(".//article[ancestor::article]"))
-    candidates: list[tuple[lxml_html.HtmlElement, Rule]] = []
+    candidates: list[tuple[lxml_html.HtmlElement, Rule]] = [
+        (header, STORY_HEADER) for header in _story_headers(root)
+    ]
     for element in root.xpath(_CANDIDATES):
         rule = _classify(element)
         if rule is None:
