@@ -227,7 +227,25 @@ class NearDuplicateIndex:
         )
 
     def remove(self, conn: Connection, article_id: int) -> None:
-        conn.execute(delete(LshBucketRow).where(LshBucketRow.article_id == article_id))
+        """Take an original out of the index; call before its stored text changes."""
+        stored = conn.execute(select(ArticleRow.text).where(ArticleRow.id == article_id)).scalar()
+        keys = self.signature(stored or "").band_keys
+        # The keys follow from the stored text, so the rows are deleted through the primary
+        # key; lsh_buckets has no index on article_id alone, and a delete by article_id
+        # would read the whole table.
+        deleted = 0
+        for band, key in enumerate(keys):
+            result = conn.execute(
+                delete(LshBucketRow).where(
+                    LshBucketRow.band == band,
+                    LshBucketRow.bucket == key,
+                    LshBucketRow.article_id == article_id,
+                )
+            )
+            deleted += result.rowcount
+        if deleted != len(keys):
+            # Rows written under other parameters, or for another text: the slow, sure way.
+            conn.execute(delete(LshBucketRow).where(LshBucketRow.article_id == article_id))
 
     def rebuild(self, conn: Connection, batch_size: int = 1000) -> int:
         """Re-index every original from its stored text (after changing the parameters).

@@ -333,3 +333,14 @@ def test_signature_is_a_text_signature(index):
     assert isinstance(signature, TextSignature)
     assert len(signature.band_keys) == index.bands
     assert all(-(2**63) <= key < 2**63 for key in signature.band_keys)
+
+
+def test_remove_finds_rows_written_under_other_parameters(engine, index):
+    other = NearDuplicateIndex(band_rows=4)
+    with engine.begin() as conn:
+        original, _ = store(conn, other, "https://a.example/1", page(*STORY))
+        store(conn, other, "https://a.example/2", page(*OTHER_STORY))
+        index.remove(conn, original)
+        left = conn.execute(select(LshBucketRow.article_id).distinct()).scalars().all()
+    assert original not in left
+    assert len(left) == 1
