@@ -7,9 +7,9 @@ See docs/extraction.md for the rules, the benchmark and the date conventions.
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any, Final
 
+from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
 
@@ -25,6 +25,7 @@ from newscrawl.extraction.decoding import (
     text_reason,
 )
 from newscrawl.extraction.metadata import PageMeta
+from newscrawl.extraction.text import count_words
 from newscrawl.urls import identity_url, site_of
 
 logger = logging.getLogger(__name__)
@@ -36,16 +37,6 @@ DEFAULT_MIN_WORDS: Final = 50
 # 5 MB: the largest real article pages (live blogs with inline JSON) stay well under it, and
 # lxml's time on a larger document would stall a crawl worker.
 DEFAULT_MAX_BYTES: Final = 5 * 1024 * 1024
-# Chinese and Japanese are written without spaces: each ideograph or kana counts as a word,
-# as word processors count them, so a Japanese article is not "too short".
-_WORD: Final = re.compile(
-    r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|"
-    r"[^\W\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+"
-)
-
-
-def count_words(text: str) -> int:
-    return len(_WORD.findall(text))
 
 
 def extract_article(
@@ -117,11 +108,14 @@ def _extract(
     words = count_words(main.text)
     if words < min_words:
         return ExtractionFailed(url, "too_short", f"{words} words < {min_words}")
-    return build_article(url, main.text, main.doc, page, dates, words)
+    published, modified = dates
+    if published is None:
+        published = fallback_date(main.doc.get("date")) or text_date(text, url)
+    return build_article(url, main.text, main.doc, page, (published, modified), words)
 
 
 def fallback_date(value: str | None) -> str | None:
-    """trafilatura's date (htmldate, which also reads visible text), day-precise only.
+    """A day-precise date from htmldate (trafilatura's or ours), or None.
 
     htmldate turns a bare year found in the text ("by 2025") into January 1st; that guess is
     worse than no date, so January 1st from this source is dropped.
@@ -130,6 +124,16 @@ def fallback_date(value: str | None) -> str | None:
     if normalized is None or normalized[5:10] == "01-01":
         return None
     return normalized
+
+
+def text_date(html: str, url: str) -> str | None:
+    """htmldate's full search (visible text included) for pages without structured dates."""
+    try:
+        found = find_date(html, extensive_search=True, original_date=True, url=url)
+    except (ValueError, TypeError):
+        logger.debug("htmldate failed on %s", url, exc_info=True)
+        return None
+    return fallback_date(found)
 
 
 def build_article(
@@ -144,8 +148,6 @@ def build_article(
     title = metadata.clean_title(metadata.structured_title(page) or doc.get("title"), sitename)
     author = metadata.clean_author(metadata.structured_author(page) or doc.get("author"), sitename)
     published, modified = dates
-    if published is None:
-        published = fallback_date(doc.get("date"))
     return Article(
         url=url,
         canonical_url=identity_url(url, page.canonical),

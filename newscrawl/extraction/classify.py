@@ -15,8 +15,8 @@ from urllib.parse import urlsplit
 
 from lxml import html as lxml_html
 
-from newscrawl.extraction.lines import line_key
 from newscrawl.extraction.metadata import ARTICLE_TYPES, LISTING_TYPES, PageMeta, ld_types
+from newscrawl.extraction.text import count_words, line_key
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +38,6 @@ _ARTICLE_QUERY: Final = re.compile(
     r"(?:^|&)(?:id|p|story|storyid|article|articleid|artikel|newsid|idx|aid|nid|no)=\d+",
     re.IGNORECASE,
 )
-_WORD: Final = re.compile(r"\w+")
 _SENTENCE_END: Final = (".", "!", "?", "。", "！", "？", '"', "”", "»", ")")
 # Below this a page is a listing. Undecided pages (weak signals both ways) count as articles:
 # dropping a real story costs more than storing one listing, which dedupe and length
@@ -57,7 +56,7 @@ class Verdict:
 
 
 def _words(text: str) -> int:
-    return len(_WORD.findall(text))
+    return count_words(text)
 
 
 def url_signal(url: str) -> tuple[float, str]:

@@ -16,14 +16,9 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from newscrawl.extraction.rules import Rule, register
+from newscrawl.extraction.text import count_words, line_key
 
 logger = logging.getLogger(__name__)
-
-_TOKEN: Final = re.compile(r"\w+")
-
-
-def line_key(text: str) -> str:
-    return " ".join(_TOKEN.findall(text.lower()))
 
 
 @dataclass(slots=True)
@@ -53,7 +48,7 @@ class LineContext:
 
 
 def _words(text: str) -> int:
-    return len(_TOKEN.findall(text))
+    return count_words(text)
 
 
 RuleFunction = Callable[[LineContext, Rule], None]

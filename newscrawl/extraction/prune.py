@@ -172,6 +172,10 @@ def _link_list(element: lxml_html.HtmlElement) -> bool:
     return total > 0 and linked >= 0.8 * total
 
 
+_NEVER_TEXT: Final = (
+    "//style | //noscript | //svg | //template | //link | "
+    "//script[not(@type) or @type != 'application/ld+json']"
+)
 _HEADER_TOKENS: Final = re.compile(
     r"(?:^|[\s_-])(?:header|head|heading|headline|hero|title|titles|intro|top)(?:$|[\s_-])"
 )
@@ -203,6 +207,10 @@ def _story_headers(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
 
 def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
     """Remove boilerplate elements in place; returns how many each rule removed."""
+    # Scripts, styles and vector art are never text; dropping them first makes every later
+    # pass (ours and trafilatura's) cheaper. JSON-LD stays: trafilatura reads metadata from it.
+    for element in tree.xpath(_NEVER_TEXT):
+        _drop(element)
     body = tree.find("body")
     root = body if body is not None else tree
     page_text = max(1, _text_length(root))

@@ -1,0 +1,21 @@
+"""Word counting and line keys shared by the extraction modules."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+# Chinese and Japanese are written without spaces: each ideograph or kana counts as a word,
+# as word processors count them, so a Japanese article is not "too short".
+_CJK: Final = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_WORD: Final = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+_TOKEN: Final = re.compile(r"\w+")
+
+
+def count_words(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def line_key(text: str) -> str:
+    """A line reduced to its lowercased word tokens, for comparing texts across markup."""
+    return " ".join(_TOKEN.findall(text.lower()))
