@@ -24,7 +24,7 @@ def store(
     signature = index.signature(text)
     found = index.find(conn, text, digest, signature)
     now = utcnow()
-    row_id = conn.execute(
+    key = conn.execute(
         insert(ArticleRow).values(
             url=url, domain="bench", text=text, word_count=len(text.split()),
             content_hash=digest, duplicate_of=found.original_id if found else None,
@@ -32,7 +32,9 @@ def store(
             duplicate_similarity=found.similarity if found else None,
             first_seen_at=now, last_seen_at=now,
         )
-    ).inserted_primary_key[0]  # fmt: skip
+    ).inserted_primary_key  # fmt: skip
+    assert key is not None
+    row_id = int(key[0])
     if found is None:
         index.add(conn, row_id, signature)
     return row_id, found

@@ -47,33 +47,43 @@ class Pair:
     kind: str
 
 
+@dataclass(frozen=True)
+class Outlet:
+    name: str
+    host: str
+    nav: tuple[str, ...]
+    related: str
+    box: str
+    footer: str
+
+
 OUTLETS = (
-    {
-        "name": "Daily Courier",
-        "host": "courier.example.org",
-        "nav": ["Home", "World", "Business", "Sport", "Opinion", "Weather"],
-        "related": "Read more: Council approves budget for the new harbour bridge",
-        "box": "Sign up for the Courier Morning Briefing, delivered to your inbox every day.",
-        "footer": "© 2024 Daily Courier Media Group. All rights reserved. Terms of use. "
+    Outlet(
+        name="Daily Courier",
+        host="courier.example.org",
+        nav=("Home", "World", "Business", "Sport", "Opinion", "Weather"),
+        related="Read more: Council approves budget for the new harbour bridge",
+        box="Sign up for the Courier Morning Briefing, delivered to your inbox every day.",
+        footer="© 2024 Daily Courier Media Group. All rights reserved. Terms of use. "
         "Privacy policy. Contact the newsroom.",
-    },
-    {
-        "name": "The Evening Ledger",
-        "host": "ledger.example.net",
-        "nav": ["News", "Politics", "Money", "Tech", "Culture", "Obituaries", "Podcasts"],
-        "related": "RELATED: What the new tax rules mean for small businesses this spring",
-        "box": "Support independent journalism. Subscribe to the Ledger for $1 a week.",
-        "footer": "The Evening Ledger is published by Ledger Holdings. Advertise with us. "
+    ),
+    Outlet(
+        name="The Evening Ledger",
+        host="ledger.example.net",
+        nav=("News", "Politics", "Money", "Tech", "Culture", "Obituaries", "Podcasts"),
+        related="RELATED: What the new tax rules mean for small businesses this spring",
+        box="Support independent journalism. Subscribe to the Ledger for $1 a week.",
+        footer="The Evening Ledger is published by Ledger Holdings. Advertise with us. "
         "Careers. Accessibility statement.",
-    },
-    {
-        "name": "Metro Wire Today",
-        "host": "metrowire.example.com",
-        "nav": ["Top stories", "Local", "Nation", "Entertainment", "Lifestyle"],
-        "related": "Also on Metro Wire: Five things to do in the city this weekend",
-        "box": "Got a news tip? Email the Metro Wire desk at tips@metrowire.example.com.",
-        "footer": "Copyright Metro Wire Today. Reproduction without permission prohibited.",
-    },
+    ),
+    Outlet(
+        name="Metro Wire Today",
+        host="metrowire.example.com",
+        nav=("Top stories", "Local", "Nation", "Entertainment", "Lifestyle"),
+        related="Also on Metro Wire: Five things to do in the city this weekend",
+        box="Got a news tip? Email the Metro Wire desk at tips@metrowire.example.com.",
+        footer="Copyright Metro Wire Today. Reproduction without permission prohibited.",
+    ),
 )
 BYLINES = ("By Maria Lopez, Associated Press", "By Tom Becker | Staff and wire reports",
            "Reuters staff")  # fmt: skip
@@ -105,29 +115,29 @@ def load_docs(dataset: Path) -> list[Doc]:
     return docs
 
 
-def render(outlet: dict[str, object], headline: str, paragraphs: list[str], byline: str) -> str:
-    nav = "".join(f'<li><a href="/{n.lower()}">{n}</a></li>' for n in outlet["nav"])  # type: ignore[attr-defined]
+def render(outlet: Outlet, headline: str, paragraphs: list[str], byline: str) -> str:
+    nav = "".join(f'<li><a href="/{n.lower()}">{n}</a></li>' for n in outlet.nav)
     body = "\n".join(f"<p>{html.escape(p)}</p>" for p in paragraphs)
     return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>{html.escape(headline)} | {outlet["name"]}</title>
+<title>{html.escape(headline)} | {outlet.name}</title>
 <meta property="og:type" content="article">
 <meta property="og:title" content="{html.escape(headline)}">
 <meta property="article:published_time" content="2019-11-20T15:45:00Z">
 </head><body>
-<header><a href="/">{outlet["name"]}</a><nav><ul>{nav}</ul></nav></header>
+<header><a href="/">{outlet.name}</a><nav><ul>{nav}</ul></nav></header>
 <main><article>
 <h1>{html.escape(headline)}</h1>
 <p class="byline">{html.escape(byline)}</p>
 <div class="article-body">
 {body}
-<aside class="related"><p><a href="/related">{outlet["related"]}</a></p></aside>
-<div class="newsletter"><p>{outlet["box"]}</p></div>
+<aside class="related"><p><a href="/related">{outlet.related}</a></p></aside>
+<div class="newsletter"><p>{outlet.box}</p></div>
 </div>
 </article></main>
 <aside><h2>Most read</h2><ol><li><a href="/a">Storm warning issued for the coast</a></li>
 <li><a href="/b">Local team wins the cup after extra time</a></li>
 <li><a href="/c">House prices fall for a third month</a></li></ol></aside>
-<footer><p>{outlet["footer"]}</p></footer>
+<footer><p>{outlet.footer}</p></footer>
 </body></html>"""
 
 
@@ -175,7 +185,7 @@ def copy_text(doc: Doc, kind: str, outlet_index: int, rng: random.Random) -> str
     headline, paragraphs, byline = edited
     outlet = OUTLETS[outlet_index % len(OUTLETS)]
     page = render(outlet, headline, paragraphs, byline)
-    url = f"https://{outlet['host']}/wire/{doc.id[:12]}"
+    url = f"https://{outlet.host}/wire/{doc.id[:12]}"
     extracted = extract_article(page, url)
     # A copy the pipeline would reject never reaches dedupe; the bench then uses the body text
     # itself so that the pair still counts (and the edit is still applied).
@@ -241,7 +251,7 @@ def build_pairs(docs: list[Doc]) -> list[Pair]:
         second = copy_text(other, "template_only", 0, rng)
         assert first is not None
         assert second is not None
-        pairs.append(Pair(Doc(doc.id, "", OUTLETS[0]["host"], first, doc.paragraphs,
+        pairs.append(Pair(Doc(doc.id, "", OUTLETS[0].host, first, doc.paragraphs,
                               doc.title), second, False, "same_template"))  # fmt: skip
         rand = docs[rng.randrange(len(docs))]
         if rand.id != doc.id:
