@@ -16,7 +16,7 @@ from newscrawl.extraction import metadata
 from newscrawl.extraction.body import anchor_texts, main_text
 from newscrawl.extraction.decoding import parse_document
 from newscrawl.extraction.lines import clean_lines
-from newscrawl.extraction.rules import REGISTRY
+from newscrawl.extraction.rules import REGISTRY, disabled
 
 ARTICLE_URL = "https://www.example-gazette.com/news/2024/05/01/harbour-bridge-repairs-begin"
 
@@ -333,3 +333,13 @@ def test_json_ld_article_body_of_another_story_is_ignored() -> None:
     main = run_rules(html)
     assert main.source != "json_ld_article_body"
     assert "village fete" not in main.text
+
+
+def test_a_disabled_rule_does_not_fire() -> None:
+    case = CASES["share_lines"]
+    with disabled("share_lines"):
+        main = run_rules(case.html)
+    assert main.removed["share_lines"] == 0
+    assert "Share | Tweet" in main.text
+    with pytest.raises(KeyError):
+        disabled("no_such_rule").__enter__()

@@ -26,6 +26,7 @@ import trafilatura
 from bench.extraction.scoring import CorpusScore, score_corpus
 from newscrawl.article import ExtractionFailed
 from newscrawl.extract import DEFAULT_MIN_WORDS, extract_article
+from newscrawl.extraction.rules import REGISTRY, disabled
 
 Extractor = Callable[[str, str], str]
 
@@ -126,6 +127,32 @@ def print_table(rows: list[dict], ratio: float) -> None:
             )
 
 
+def ablation(
+    gold: dict[str, str],
+    pages: dict[str, str],
+    urls: dict[str, str],
+    min_words: int,
+    full_f1: float,
+) -> dict[str, dict[str, float]]:
+    """Scores with each rule off: what every rule contributes on this dataset."""
+    print("\nablation (rule off -> P, R, F1, F1 change):")
+    table = {}
+    for name in sorted(REGISTRY):
+        with disabled(name):
+            extractor = make_ours(min_words, Counter())
+            predictions = {k: extractor(html, urls[k]) for k, html in pages.items()}
+        score = score_corpus(gold, predictions)
+        delta = score.f1 - full_f1
+        table[name] = {
+            "precision": round(score.precision, 4),
+            "recall": round(score.recall, 4),
+            "f1": round(score.f1, 4),
+            "f1_change_when_off": round(delta, 4),
+        }
+        print(f"  {name:<28} {score.precision:.4f} {score.recall:.4f} {score.f1:.4f} {delta:+.4f}")
+    return table
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.extraction", description=__doc__)
     parser.add_argument("--dataset", type=Path, required=True, help="benchmark folder")
@@ -133,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1, help="timing passes (median kept)")
     parser.add_argument("--worst", type=int, default=8, help="worst pages listed per extractor")
     parser.add_argument("--min-words", type=int, default=DEFAULT_MIN_WORDS)
+    parser.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also score ours with each named rule switched off (slow: one pass per rule)",
+    )
     parser.add_argument(
         "--predictions",
         type=Path,
@@ -166,6 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         "speed_ratio": round(ratio, 3),
         "results": rows,
     }
+    if args.ablate:
+        result["ablation"] = ablation(gold, pages, urls, args.min_words, rows[1]["f1"])
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Final
 
-from newscrawl.extraction.rules import Rule, register
+from newscrawl.extraction.rules import Rule, is_enabled, register
 from newscrawl.extraction.text import count_words, line_key
 
 logger = logging.getLogger(__name__)
@@ -276,5 +276,6 @@ def clean_lines(
     """The text without boilerplate lines, and how many lines each rule dropped."""
     ctx = LineContext([line for line in text.splitlines() if line.strip()], headlines, anchors)
     for rule, apply in LINE_RULES:
-        apply(ctx, rule)
+        if is_enabled(rule.name):
+            apply(ctx, rule)
     return ctx.text(), ctx.removed

@@ -15,7 +15,7 @@ from typing import Final
 
 from lxml import html as lxml_html
 
-from newscrawl.extraction.rules import Rule, register
+from newscrawl.extraction.rules import Rule, is_enabled, register
 
 logger = logging.getLogger(__name__)
 
@@ -238,6 +238,8 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
         hover_parents.update(element.iterancestors())
     removed: Counter[str] = Counter()
     for element, rule in candidates:
+        if not is_enabled(rule.name):
+            continue
         # The trigger is a link ("rollover-people-link"); the card is the box beside it.
         if rule is HOVER_CARDS and (
             element.tag == "a"

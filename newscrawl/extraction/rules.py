@@ -10,6 +10,8 @@ covered by a fixture test in tests/test_extract_rules.py. docs/extraction.md lis
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Final
 
@@ -30,3 +32,25 @@ def register(name: str, kind: str, why: str) -> Rule:
     rule = Rule(name, kind, why)
     REGISTRY[name] = rule
     return rule
+
+
+_DISABLED: set[str] = set()
+
+
+def is_enabled(name: str) -> bool:
+    return name not in _DISABLED
+
+
+@contextmanager
+def disabled(*names: str) -> Iterator[None]:
+    """Switch rules off for a block: the benchmark's ablation measures each rule this way."""
+    unknown = set(names) - set(REGISTRY)
+    if unknown:
+        raise KeyError(f"unknown rules: {sorted(unknown)}")
+    before = set(_DISABLED)
+    _DISABLED.update(names)
+    try:
+        yield
+    finally:
+        _DISABLED.clear()
+        _DISABLED.update(before)
