@@ -1,7 +1,7 @@
 """Crawl throughput: every spider against a synthetic news site on 127.0.0.1.
 
     .venv/bin/python -m bench.crawl                      # 300 articles, all spiders
-    .venv/bin/python -m bench.crawl --pages 1000 --polite-pages 20 --keep
+    .venv/bin/python -m bench.crawl --rounds 3 --workers 2   # as in docs/performance.md
 
 Writes a site of N distinct articles (plus home, section pages, an RSS feed, a sitemap index,
 robots.txt) to a temporary folder, serves it with ``newscrawl.demo_server.SiteServer`` and runs
