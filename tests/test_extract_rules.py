@@ -7,6 +7,7 @@ Every rule in newscrawl.extraction.rules.REGISTRY must have a case here
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -343,3 +344,9 @@ def test_a_disabled_rule_does_not_fire() -> None:
     assert "Share | Tweet" in main.text
     with pytest.raises(KeyError):
         disabled("no_such_rule").__enter__()
+
+
+def test_every_rule_is_documented() -> None:
+    docs = (Path(__file__).parents[1] / "docs" / "extraction.md").read_text(encoding="utf-8")
+    missing = [name for name in REGISTRY if f"| `{name}` |" not in docs]
+    assert not missing, f"rules missing from docs/extraction.md: {missing}"

@@ -229,8 +229,8 @@ _TRUNCATED: Final = re.compile(r"(?:\.\.|…|\[(?:…|\.\.\.)\])\s*$")
 
 @line_rule(
     "truncated_teasers",
-    'runs of cut-off excerpts ("... 22 nations made a momentous commitment to triple their ..")'
-    " and the short heading above them: a list of other stories",
+    'runs of three or more cut-off excerpts ("... the council said it would ..") and the '
+    "short heading above them: a list of other stories",
 )
 def _truncated_teasers(ctx: LineContext, rule: Rule) -> None:
     kept = ctx.kept()
