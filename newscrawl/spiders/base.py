@@ -331,11 +331,12 @@ class NewsSpider(scrapy.Spider):
         result = await self.extract(response)
         if isinstance(result, Article):
             yield self.item(response, result)
-            return  # article pages are stored, not used as hubs: related links drift off-topic
-        if not isinstance(response, TextResponse) or not self._looks_html(response):
-            return
-        for request in self.follow_links(response):
-            yield request
+        # Links are followed from articles too: a section page mistaken for an article must
+        # not hide what is linked only from it. Breadth-first order, the page budget and the
+        # incremental filter keep the crawl near the start page.
+        if isinstance(response, TextResponse) and self._looks_html(response):
+            for request in self.follow_links(response):
+                yield request
 
     def follow_links(self, response: TextResponse) -> Iterator[Request]:
         target: Target = response.meta["newscrawl_target"]
