@@ -350,3 +350,33 @@ def test_every_rule_is_documented() -> None:
     docs = (Path(__file__).parents[1] / "docs" / "extraction.md").read_text(encoding="utf-8")
     missing = [name for name in REGISTRY if f"| `{name}` |" not in docs]
     assert not missing, f"rules missing from docs/extraction.md: {missing}"
+
+
+def split_body_page() -> str:
+    # The body cut into three blocks, each in its own grid cell between ad slots.
+    blocks = [PARAGRAPHS[0:2], PARAGRAPHS[2:4], PARAGRAPHS[4:6]]
+    cells = "".join(
+        '<div class="grid"><div class="body__container article__body">'
+        + "".join(f"<p>{text}</p>" for text in block)
+        + '</div><div class="ad-rail">Advertisement</div></div>'
+        for block in blocks
+    )
+    comments = "".join(
+        f'<div class="comment-body"><p>{PARAGRAPHS[i][::-1]}</p><p>{PARAGRAPHS[i][::-1]}</p></div>'
+        for i in range(3)
+    )
+    return (
+        '<html lang="en"><head><title>Harbour bridge repairs begin</title>'
+        '<meta property="og:type" content="article"></head><body><main><article>'
+        f"<h1>Harbour bridge repairs begin</h1>{cells}</article>"
+        f'<section id="comments">{comments}</section></main></body></html>'
+    )
+
+
+def test_a_body_split_around_ads_is_merged() -> None:
+    main = run_rules(split_body_page())
+    assert main.source == "merged_split_body"
+    for text in PARAGRAPHS:
+        assert text[:60] in main.text
+    # Comments repeat per comment, not per part of the story: never merged into the body.
+    assert PARAGRAPHS[0][::-1][:40] not in main.text

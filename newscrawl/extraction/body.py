@@ -42,6 +42,7 @@ _PROSE_LINE: Final = 10
 _FALLBACK_WORDS: Final = 100
 _MENU_SHARE: Final = 0.5
 _LD_RATIO: Final = 1.5
+_MERGE_GAIN: Final = 1.3
 
 
 @dataclass(slots=True)
@@ -144,6 +145,7 @@ def main_text(
     fallbacks parse ``source_html`` again, which costs less than copying every tree."""
     keys = headlines(tree, page)
     structured_raw = _structured_body(page, tree)
+    split_class = split_body_class(tree)
     removed = prune_tree(tree)
     doc = run_trafilatura(tree, url, fast=True, with_metadata=True)
     for title in (doc.get("title"),):
@@ -172,11 +174,74 @@ def main_text(
         unpruned = clean(unpruned_raw)
         if _reads_better(unpruned, text):
             raw, text, source = unpruned_raw or "", unpruned, "trafilatura_unpruned"
+    if split_class:
+        merged_tree = _reparse(source_html)
+        prune_tree(merged_tree)
+        _merge_split_body(merged_tree, split_class)
+        merged_raw = run_trafilatura(merged_tree, url, fast=True, with_metadata=False).get("text")
+        merged = clean(merged_raw)
+        if _extends(merged, text):
+            raw, text, source = merged_raw or "", merged, "merged_split_body"
     if structured_raw:
         structured = clean(structured_raw)
         if count_words(structured) > _LD_RATIO * count_words(text):
             raw, text, source = structured_raw, structured, "json_ld_article_body"
     return MainText(text, raw, doc, source, removed)
+
+
+# Containers that repeat per comment or per review, not per part of the story.
+_NOT_BODY: Final = re.compile(r"comment|reply|review|teaser|card|excerpt|related", re.IGNORECASE)
+_PROSE_CHARS: Final = 150
+
+
+def split_body_class(tree: lxml_html.HtmlElement) -> str | None:
+    """The class of a story body that the page splits into several containers.
+
+    Some sites cut the body into separate blocks around ads (each block in its own grid
+    cell), and trafilatura keeps only one of them. A split body is two or more elements
+    with the same tag and class, none inside another, each holding at least two prose
+    paragraphs.
+    """
+    holders: dict[tuple[str, str], dict[lxml_html.HtmlElement, int]] = {}
+    for p in tree.iter("p"):
+        if len(p.text_content()) < _PROSE_CHARS:
+            continue
+        parent = p.getparent()
+        if parent is None:
+            continue
+        classes = parent.get("class")
+        if not classes or _NOT_BODY.search(classes):
+            continue
+        group = holders.setdefault((parent.tag, classes), {})
+        group[parent] = group.get(parent, 0) + 1
+    for (_, classes), containers in holders.items():
+        if sum(1 for count in containers.values() if count >= 2) >= 2:
+            return classes
+    return None
+
+
+def _merge_split_body(tree: lxml_html.HtmlElement, classes: str) -> None:
+    parts = [e for e in tree.iter() if e.get("class") == classes]
+    if len(parts) < 2:
+        return
+    first = parts[0]
+    for part in parts[1:]:
+        if any(ancestor is first for ancestor in part.iterancestors()):
+            continue
+        for child in list(part):
+            first.append(child)
+        parent = part.getparent()
+        if parent is not None:
+            parent.remove(part)
+
+
+def _extends(candidate: str, current: str) -> bool:
+    """The candidate keeps (nearly) every line we had and adds a good deal more."""
+    if count_words(candidate) < _MERGE_GAIN * count_words(current):
+        return False
+    have = {line_key(line) for line in candidate.splitlines()}
+    lines = [line_key(line) for line in current.splitlines() if line.strip()]
+    return bool(lines) and sum(key in have for key in lines) >= 0.8 * len(lines)
 
 
 def _reparse(source_html: str) -> lxml_html.HtmlElement:
