@@ -82,3 +82,87 @@ def test_no_body() -> None:
     result = extract_article(html, URL)
     assert isinstance(result, ExtractionFailed)
     assert result.reason in {"no_body", "too_short"}
+
+
+def encoded_page(text: str, charset: str | None) -> str:
+    meta = f'<meta charset="{charset}">' if charset else ""
+    paragraphs = "".join(f"<p>{text} {PARAGRAPH} ({i})</p>" for i in range(5))
+    return (
+        f'<html lang="fr"><head>{meta}<title>Le café</title>'
+        '<meta property="og:type" content="article"></head>'
+        "<body><article><h1>Le café du port ferme ses portes</h1>"
+        f"{paragraphs}</article></body></html>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("encoding", "declared", "bom"),
+    [
+        ("utf-8", "utf-8", b""),
+        ("utf-8", None, b""),
+        ("utf-8", "iso-8859-1", b""),  # declared wrong: the bytes are valid UTF-8
+        ("cp1252", "windows-1252", b""),
+        ("iso-8859-1", "iso-8859-1", b""),
+        ("cp1252", None, b""),
+        ("utf-8", None, b"\xef\xbb\xbf"),
+        ("utf-16-le", None, b"\xff\xfe"),
+    ],
+)
+def test_bytes_are_decoded(encoding: str, declared: str | None, bom: bytes) -> None:
+    sentence = "Le café « Chez René » coûte 3 € à Noël."
+    if encoding == "iso-8859-1":
+        sentence = sentence.replace("€", "EUR")
+    data = bom + encoded_page(sentence, declared).encode(encoding)
+    result = extract_article(data, URL)
+    assert isinstance(result, Article), result
+    assert sentence in result.text
+
+
+def test_shift_jis_declared_in_meta() -> None:
+    sentence = "東京の港で新しい橋が開通し、多くの市民が渡り初めを楽しんだ。"
+    paragraphs = "".join(f"<p>{sentence * 3}（{i}）</p>" for i in range(4))
+    html = (
+        '<html lang="ja"><head><meta charset="shift_jis"><title>新しい橋</title></head>'
+        f"<body><article><h1>港に新しい橋が開通</h1>{paragraphs}</article></body></html>"
+    )
+    result = extract_article(html.encode("shift_jis"), URL)
+    assert isinstance(result, Article), result
+    assert sentence[:20] in result.text
+
+
+def test_xml_declaration_in_str_input() -> None:
+    html = '<?xml version="1.0" encoding="utf-8"?>\n' + article_html()
+    assert isinstance(extract_article(html, URL), Article)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes(range(256)) * 40,
+        b"<html>" + b"<div>" * 5000 + b"text" + b"</div>" * 5000 + b"</html>",
+        "<!-- only a comment -->",
+        "<html><head></head><body></body></html>",
+        "<html><body><p>\ud800 lone surrogate</p></body></html>",
+        "<p>" + "word " * 20 + "</p>",
+        b"\xff\xfe" + b"\x00" * 100,
+        "<html><body><script>var a = '<p>not text</p>';</script></body></html>",
+        "<html><frameset><frame src='a.html'></frameset></html>",
+    ],
+)
+def test_never_raises(data: str | bytes) -> None:
+    result = extract_article(data, URL)
+    assert isinstance(result, Article | ExtractionFailed)
+
+
+def test_undeclared_cyrillic_is_detected() -> None:
+    sentence = (
+        "Городской совет проголосовал за расширение сети велосипедных дорожек в северных районах."
+    )
+    paragraphs = "".join(f"<p>{sentence} {sentence} ({i})</p>" for i in range(5))
+    html = (
+        '<html lang="ru"><head><title>Велосипедные дорожки</title></head>'
+        f"<body><article><h1>Совет расширяет велодорожки</h1>{paragraphs}</article></body></html>"
+    )
+    result = extract_article(html.encode("cp1251"), URL)
+    assert isinstance(result, Article), result
+    assert sentence in result.text

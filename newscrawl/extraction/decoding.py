@@ -52,6 +52,15 @@ def _declared_encoding(head: bytes) -> str | None:
         return None
 
 
+# Detector guesses among Latin single-byte code pages are unreliable on short texts
+# ("coûte" read as cp1250 gives "coűte"); like browsers, we read undeclared Latin text as
+# windows-1252, a superset of ISO-8859-1.
+_LATIN_GUESS: Final = re.compile(
+    r"^(?:cp125[02478]|windows-125[02478]|latin_?1|iso8859_(?:[1-49]|1[03-6])|mac_\w+|ascii)$",
+    re.IGNORECASE,
+)
+
+
 def decode_html(data: bytes) -> str | None:
     """Decoded text, or None when the bytes give nothing sensible."""
     for bom, encoding in _BOMS:
@@ -71,7 +80,8 @@ def decode_html(data: bytes) -> str | None:
         except (UnicodeDecodeError, LookupError):
             continue
     best = from_bytes(data[:200_000]).best()
-    if best is not None and best.encoding:
+    if best is not None and best.encoding and not _LATIN_GUESS.match(best.encoding):
+        # A guessed Cyrillic, Greek, CJK ... page: trust the detector.
         try:
             return data.decode(best.encoding, errors="replace")
         except LookupError:
