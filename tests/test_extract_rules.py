@@ -265,9 +265,10 @@ CASES: dict[str, Case] = {
     "link_lines": Case(
         article_page(
             middle='<p><a href="/news/2024/04/29/ferry">FERRY FARES TO RISE BY TEN PER CENT '
-            "IN JULY</a></p>"
+            'IN JULY</a></p><p><a href="/news/2024/04/28/tide">Record tide floods the quay '
+            "car park overnight</a> [VIDEO]</p>"
         ),
-        gone=("FERRY FARES",),
+        gone=("FERRY FARES", "Record tide floods"),
     ),
 }
 

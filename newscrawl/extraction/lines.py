@@ -262,12 +262,26 @@ def _link_lines(ctx: LineContext, rule: Rule) -> None:
         words = ctx.words[i]
         # Links out of the site in the text are references (products, sources); links to
         # the site's own pages set alone on a line are promos for its other stories.
-        if words < 3 or not ctx.anchors.get(line_key(line)):
+        if words < 3 or not _mostly_internal_link(line_key(line), ctx.anchors):
             continue
         letters = [c for c in line if c.isalpha()]
         shouting = bool(letters) and sum(c.isupper() for c in letters) > 0.8 * len(letters)
         if shouting or words <= 25 or line.lstrip().startswith(("-", "•")):
             ctx.drop(i, rule)
+
+
+# A promo line may carry a label after its link ("Headline [VIDEO]", "Headline | Sport").
+_LINKED_SHARE: Final = 0.7
+
+
+def _mostly_internal_link(key: str, anchors: dict[str, bool]) -> bool:
+    if anchors.get(key):
+        return True
+    tokens = key.split()
+    if len(tokens) > 25:
+        return False
+    shortest = max(3, int(len(tokens) * _LINKED_SHARE + 0.999))
+    return any(anchors.get(" ".join(tokens[:n])) for n in range(len(tokens) - 1, shortest - 1, -1))
 
 
 def clean_lines(
