@@ -130,7 +130,7 @@ def text_date(html: str, url: str) -> str | None:
     """htmldate's full search (visible text included) for pages without structured dates."""
     try:
         found = find_date(html, extensive_search=True, original_date=True, url=url)
-    except (ValueError, TypeError):
+    except Exception:  # a date is optional: never lose the article over it
         logger.debug("htmldate failed on %s", url, exc_info=True)
         return None
     return fallback_date(found)
