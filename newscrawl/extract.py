@@ -136,6 +136,14 @@ def text_date(html: str, url: str) -> str | None:
     return fallback_date(found)
 
 
+def canonical_url(url: str, declared: str | None) -> str:
+    try:
+        return identity_url(url, declared)
+    except ValueError:  # a malformed declared canonical ("http://[x") is no canonical
+        logger.debug("malformed canonical %r on %s", declared, url)
+        return identity_url(url, None)
+
+
 def build_article(
     url: str,
     body: str,
@@ -150,7 +158,7 @@ def build_article(
     published, modified = dates
     return Article(
         url=url,
-        canonical_url=identity_url(url, page.canonical),
+        canonical_url=canonical_url(url, page.canonical),
         domain=site_of(url),
         text=body,
         title=title,

@@ -166,3 +166,17 @@ def test_undeclared_cyrillic_is_detected() -> None:
     result = extract_article(html.encode("cp1251"), URL)
     assert isinstance(result, Article), result
     assert sentence in result.text
+
+
+def test_a_malformed_link_does_not_cost_the_article() -> None:
+    html = article_html().replace(
+        "<footer>", '<a href="http://[broken/path">A broken link to nowhere</a><footer>'
+    )
+    assert isinstance(extract_article(html, URL), Article)
+
+
+def test_a_malformed_canonical_falls_back_to_the_page_url() -> None:
+    html = article_html(head='<link rel="canonical" href="http://[broken/canonical">')
+    result = extract_article(html, URL)
+    assert isinstance(result, Article)
+    assert result.canonical_url == URL

@@ -6,7 +6,9 @@
    better;
 3. when the result is still below the minimum, full mode on the unpruned tree, in case a
    tree rule took the body;
-4. the page's JSON-LD ``articleBody`` when it is much longer than what we found and
+4. when the body is split into same-class blocks around ads, those blocks merged and
+   trafilatura run again, kept only if the result extends what was found;
+5. the page's JSON-LD ``articleBody`` when it is much longer than what we found and
    consistent with the page (its opening words are on the page), since some sites load
    the body by script and only the structured copy is complete in the HTML.
 """
@@ -108,9 +110,12 @@ def anchor_texts(tree: lxml_html.HtmlElement, url: str) -> dict[str, bool]:
         href = (link.get("href") or "").strip()
         internal = True
         if href.startswith(("http://", "https://", "//")):
-            host = urlsplit(href if not href.startswith("//") else "http:" + href).hostname or ""
+            try:
+                host = urlsplit(href if not href.startswith("//") else "http:" + href).hostname
+            except ValueError:  # "http://[broken" on one link must not cost the page
+                host = None
             # Same registrable domain: the host is the site or one of its subdomains.
-            internal = host == site or host.endswith(suffix)
+            internal = bool(host) and (host == site or str(host).endswith(suffix))
         keys[key] = internal
     return keys
 

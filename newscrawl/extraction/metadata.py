@@ -309,7 +309,10 @@ def structured_sitename(page: PageMeta) -> str | None:
         site = html.unescape(site).strip()
         if site.startswith(("http://", "https://")):
             # An address where a name belongs: its host is the best name there is.
-            site = urlsplit(site).netloc.removeprefix("www.") or site
+            try:
+                site = urlsplit(site).netloc.removeprefix("www.") or site
+            except ValueError:
+                logger.debug("malformed og:site_name %r", site)
         return site
     ld = article_ld(page)
     if ld is not None:
