@@ -381,3 +381,25 @@ def test_a_body_split_around_ads_is_merged() -> None:
         assert text[:60] in main.text
     # Comments repeat per comment, not per part of the story: never merged into the body.
     assert PARAGRAPHS[0][::-1][:40] not in main.text
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "More households now subscribe to two or more streaming services, the survey found.",
+        "The new law restricts the use of cookies by advertising networks across Europe.",
+        "MORE than 100 people were evacuated from the flats on Tuesday night.",
+        "Topics, such as climate and housing, dominated the debate in the chamber.",
+        "Phishing emails that land in your inbox are getting harder to spot, experts warn.",
+        "Get the kettle on: forecasters expect the coldest night of the year.",
+        "Published in 1851, the newspaper is the oldest in the region.",
+        "2019",
+        "Related research by the university found the same effect in older patients.",
+    ],
+)
+def test_reporting_sentences_are_kept(sentence: str) -> None:
+    # Words that rules look for ("subscribe to", "cookies", "MORE", "Topics") inside
+    # ordinary reporting: the line rules must leave these alone.
+    text = "\n".join((PARAGRAPHS[0], sentence, PARAGRAPHS[1]))
+    cleaned, removed = clean_lines(text, headlines=set(), anchors={})
+    assert sentence in cleaned, removed

@@ -91,7 +91,8 @@ _pattern_rule(
     r"ver también|te puede interesar|también te puede interesar|potrebbe interessarti|"
     r"zum thema|mehr zum thema|auch interessant|lees ook|meer over)\s*[:|»›>]"
     # Shouted labels need no colon: "READ MORE Hong Kong ...", "SEE MORE Pictures ..."
-    r"|^\s*(?-i:READ MORE|SEE MORE|RELATED|MORE|WATCH|ALSO ON [A-Z.]+|DON'?T MISS)\s+\S",
+    # ("MORE than 100 people ..." is a shouted first word, not a label.)
+    r"|^\s*(?-i:READ MORE|SEE MORE|RELATED|WATCH|ALSO ON [A-Z.]+|DON'?T MISS)\s+(?-i:[A-Z\d\"“‘'])",
     40,
 )
 _pattern_rule(
@@ -104,35 +105,43 @@ _pattern_rule(
 _pattern_rule(
     "calls_to_action",
     "follow/subscribe/sign-up/download-the-app prompts addressed to the reader",
-    r"(?:^|\b)(?:follow (?:us|him|her|them|me) (?:on|at|@)|follow @\w+|"
-    r"follow [\w ]{1,30} on (?:twitter|facebook|instagram|x|linkedin|tiktok)|"
-    r"sign up (?:for|to|here|now)|"
-    r"subscribe (?:to|now|here|for)|get (?:the|our) (?:\w+ )?(?:newsletter|app)|"
-    r"download (?:the|our) (?:\w+ )?app|to get the \w+ app|get \w+ \w* ?on the go|"
-    r"(?:share|like) this (?:story|article|post)|have a (?:news )?tip\??|"
-    r"(?:email|write to|contact) (?:the (?:writer|author|reporter)|[\w.'’ -]{2,40}) at \S+@|"
-    r"may be reached at|delivered (?:right )?to your inbox|in your inbox|"
-    r"thanks for signing up|sign up for our|join our (?:free )?(?:newsletter|mailing)|"
-    r"click here to (?:get|download|subscribe|sign)|tell us what you think|"
-    r"leave a comment|post a comment|add your comment|"
-    r"keep an eye on your inbox|error processing your subscription)",
+    # Imperatives open the line ("Subscribe to ...", "Write to Jane Roe at jr@..."); a
+    # sentence that merely contains "subscribe to" ("More households subscribe to two
+    # services") is reporting, not a prompt. Anywhere in the line only phrases that address
+    # the reader count.
+    r"^\W*(?:please\s+)?(?:follow (?:us|him|her|them|me|@\w+|[\w ]{1,30} on "
+    r"(?:twitter|facebook|instagram|x|linkedin|tiktok|youtube))|sign up|subscribe|"
+    r"join (?:us|our)|download (?:the|our)|get (?:the|our) (?:\w+ )?(?:newsletter|app)|"
+    r"get \w+ \w+ on the go|click here|tap here|(?:share|like) this (?:story|article|post)|"
+    r"tell us what you think|leave a comment|post a comment|"
+    r"add your comment|have a (?:news )?tip|(?:email|write to|contact) [\w.'’ -]{2,40} at |"
+    r"keep an eye on your inbox|thanks for signing up)"
+    r"|\b(?:follow us (?:on|at|@)|sign up for our|subscribe to our|"
+    r"(?:delivered|straight|right) (?:\w+ )?(?:to|in) your inbox|to get the \w+ app|"
+    r"may be reached at|error processing your subscription|"
+    r"join our (?:free )?(?:newsletter|mailing list))",
     40,
 )
 _pattern_rule(
     "cookie_and_paywall_notices",
     "cookie-consent and paywall texts",
-    r"(?:we use cookies|use of cookies|accept (?:all )?cookies|cookie (?:policy|settings)|"
-    r"this (?:site|website) uses cookies|already a subscriber|subscribe to (?:continue|read)|"
-    r"you have reached your (?:free )?(?:article )?limit|to continue reading|"
-    r"log ?in to (?:continue|read)|for subscribers only|subscriber-only|"
-    r"for your personal, non-commercial use only|order presentation-ready copies)",
+    # Phrases addressed to the reader only: a story about cookie law says "the use of
+    # cookies", not "we use cookies".
+    r"(?:we use cookies|this (?:site|website) uses cookies|accept (?:all )?cookies|"
+    r"by (?:continuing|using) (?:to use )?(?:this|our) (?:site|website)|"
+    r"manage (?:cookie|privacy) (?:settings|preferences)|already a subscriber|"
+    r"subscribe (?:now )?to (?:continue|read|keep reading)|"
+    r"you have reached your (?:free )?(?:article )?limit|log ?in to (?:continue|read)|"
+    r"for subscribers only|subscriber-only|for your personal, non-commercial use only|"
+    r"order presentation-ready copies)",
     60,
 )
 _pattern_rule(
     "share_lines",
     "lines made only of share/social words",
-    r"^\s*(?:(?:share|tweet|email|e-mail|print|save|copy link|comments?|facebook|twitter|x|"
-    r"whatsapp|linkedin|pinterest|reddit|telegram|messenger|flipboard|pocket|sms|"
+    # At least one share word: a line that is only a number is a table cell or a score.
+    r"^(?=.*[a-z])\s*(?:(?:share|tweet|email|e-mail|print|save|copy link|comments?|facebook|"
+    r"twitter|x|whatsapp|linkedin|pinterest|reddit|telegram|messenger|flipboard|pocket|sms|"
     r"share (?:on|via|this)(?: \w+)?|\d+)\s*[|,·•/]?\s*)+$",
     12,
 )
@@ -156,8 +165,9 @@ _pattern_rule(
 _pattern_rule(
     "tag_lines",
     "tag and topic labels",
-    r"^\s*(?:tags?|topics?|filed under|categor(?:y|ies)|schlagwörter|etiquetas|"
-    r"themen|mots-clés)\b\s*:?\s*(?:$|\S.*,.*$)",
+    # A label alone, or a label with a colon and a list: "Topics, such as ..." is a sentence.
+    r"^\s*(?:(?:tags?|topics?|categor(?:y|ies)|schlagwörter|etiquetas|themen|mots-clés)"
+    r"\s*(?::.*)?|(?:filed under|tagged(?: with)?)\b.*,.*)$",
     60,
 )
 _pattern_rule(
@@ -197,7 +207,7 @@ _TEASER_HEADING: Final = re.compile(
     r"read next|up next|what to read next|see also|top stories|popular(?: now| stories)?|"
     r"editor'?s? picks|also on [\w.]+|further reading|more to explore|"
     r"leia também|mais lidas|lesen sie auch|meistgelesen|à lire aussi|les plus lus|"
-    r"lo más leído|leggi anche|i più letti)\s*[:.…]*\s*$",
+    r"lo más leído|leggi anche|i più letti)\s*(?::|…|\.\.\.)?\s*$",
     re.IGNORECASE,
 )
 
