@@ -403,3 +403,12 @@ def test_reporting_sentences_are_kept(sentence: str) -> None:
     text = "\n".join((PARAGRAPHS[0], sentence, PARAGRAPHS[1]))
     cleaned, removed = clean_lines(text, headlines=set(), anchors={})
     assert sentence in cleaned, removed
+
+
+def test_links_inside_sentences_are_never_cut() -> None:
+    sentence = (
+        'The figures match <a class="related-article-link" href="/news/2024/04/01/report">'
+        "a report by the port authority</a> published last week, officials said."
+    )
+    main = run_rules(article_page(middle=f"<p>{sentence}</p>"))
+    assert "The figures match a report by the port authority published last week" in main.text

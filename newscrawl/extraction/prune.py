@@ -182,6 +182,19 @@ _HEADER_TOKENS: Final = re.compile(
 _MAX_HEADER_PROSE: Final = 1
 
 
+_INLINE: Final = frozenset({"a", "span", "em", "strong", "b", "i", "small", "cite"})
+_TEXT_BLOCKS: Final = frozenset({"p", "li", "blockquote", "td", "dd", "figcaption"})
+
+
+def _in_running_text(element: lxml_html.HtmlElement) -> bool:
+    """A link or span inside a sentence: removing it would cut the sentence, whatever its
+    class says ("according to <a class="related-link">a report</a> last week")."""
+    parent = element.getparent()
+    if element.tag not in _INLINE or parent is None or parent.tag not in _TEXT_BLOCKS:
+        return False
+    return bool((parent.text or "").strip() or (element.tail or "").strip())
+
+
 def _story_headers(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
     """The block that holds the <h1> with its kicker, standfirst and byline.
 
@@ -239,6 +252,8 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
     removed: Counter[str] = Counter()
     for element, rule in candidates:
         if not is_enabled(rule.name):
+            continue
+        if rule is not HIDDEN and rule is not HOVER_CARDS and _in_running_text(element):
             continue
         # The trigger is a link ("rollover-people-link"); the card is the box beside it.
         if rule is HOVER_CARDS and (
