@@ -239,7 +239,8 @@ def demo(db: str | None, serve: bool) -> None:
             crawl_and_report("news", {"sources": str(sources), "refresh": "1"}, overrides, db)
         finally:
             click.echo(f"Database: {resolve_db_url(db)}", err=True)
-            click.echo("Next: newscrawl stats; newscrawl search storm", err=True)
+            where = f" --db {db}" if db else ""
+            click.echo(f"Next: newscrawl stats{where}; newscrawl search storm{where}", err=True)
         if serve:
             click.echo("Serving until Ctrl-C", err=True)
             try:
