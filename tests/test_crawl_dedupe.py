@@ -17,6 +17,8 @@ from sqlalchemy import select
 
 from newscrawl.db import LshBucketRow, make_engine
 from newscrawl.dedupe import NearDuplicateIndex
+from newscrawl.demo_server import redirect_route
+from newscrawl.urls import normalize_url
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -185,3 +187,40 @@ def test_index_is_rebuilt_identically_after_a_restart(
         kinds = conn.execute("SELECT duplicate_kind FROM articles WHERE duplicate_of IS NOT NULL")
         assert [k for (k,) in kinds] == ["near"]
     assert result.returncode == 0
+
+
+def test_redirect_and_amp_variant_resolve_to_one_article(
+    sites: dict[str, SiteServer], manifest: dict[str, Any], db: Path, tmp_path: Path
+) -> None:
+    gazette = sites["gazette"]
+    amp = manifest["sites"]["gazette"]["amp"]
+    otters = "/2024/05/12/otters-return-to-marren-estuary.html"
+    old = "/archive/otters-old-address"
+    gazette.routes[old] = redirect_route(otters)
+    try:
+        todo = tmp_path / "todo.txt"
+        todo.write_text(f"{gazette.url(old)}\n{gazette.url(amp['canonical'])}\n")
+        first = crawl("urls", db, file=str(todo))
+        # The AMP page's canonical is a stored article: no new row, a `url` decision instead.
+        amp_todo = tmp_path / "amp.txt"
+        amp_todo.write_text(f"{gazette.url(amp['path'])}\n")
+        second = crawl("urls", db, file=str(amp_todo))
+
+        urls = {r["url"] for r in second.rows("SELECT url FROM articles")}
+        assert urls == {gazette.url(otters), gazette.url(amp["canonical"])}
+        aliases = {r["url"] for r in second.rows("SELECT url FROM article_urls")}
+        assert {normalize_url(gazette.url(old)), normalize_url(gazette.url(amp["path"]))} <= aliases
+        decisions = second.rows("SELECT url, kind, article_id FROM duplicate_decisions")
+        assert decisions == [
+            {"url": normalize_url(gazette.url(amp["path"])), "kind": "url", "article_id": None}
+        ]
+        assert first.stats["newscrawl/store/inserted"] == 2
+
+        # Next time, the old address and the AMP address are known: nothing is downloaded.
+        gazette.hits.reset()
+        todo.write_text(f"{gazette.url(old)}\n{gazette.url(amp['path'])}\n")
+        third = crawl("urls", db, file=str(todo))
+        assert gazette.hits.matching(lambda p: p != "/robots.txt") == {}
+        assert third.stats["newscrawl/deltafetch/skipped"] == 2
+    finally:
+        del gazette.routes[old]
