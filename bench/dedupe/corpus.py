@@ -227,6 +227,75 @@ def same_topic_pairs(docs: list[Doc]) -> list[tuple[Doc, Doc]]:
     return pairs
 
 
+# Machine-written stories: one template, different facts. The wording follows the short
+# automated earnings, match and weather reports that agencies publish by the thousand.
+TEMPLATES = (
+    "{A} on {day} reported {q} net income of ${n1} million, after reporting a loss in the "
+    "same period a year earlier. The {city}-based company said it had profit of {n2} cents "
+    "per share. Earnings, adjusted for one-time gains and costs, came to {n3} cents per "
+    "share. The results topped Wall Street expectations. The average estimate of {n4} "
+    "analysts surveyed by Zacks Investment Research was for earnings of {n5} cents per share. "
+    "The company posted revenue of ${n6} million in the period, also topping forecasts. "
+    "{A} shares have risen {n7} percent since the beginning of the year.",
+    "{A} beat {B} {n1}-{n2} on {day} night in front of a crowd of {n3},{n4}{n5}. {P} scored "
+    "twice in the first half and {R} added a third after {n6} minutes. {B} pulled one back "
+    "through {S} late in the game but could not find an equaliser. The result lifts {A} to "
+    "{n7} points from {n8} matches, while {B} stay on {n9} points. {A} travel to {city} next "
+    "week, and {B} host the league leaders on {day2}.",
+    "Forecasters expect a high of {n1} degrees in {city} on {day}, with winds from the "
+    "{dir} at {n2} to {n3} miles per hour. There is a {n4} percent chance of showers in the "
+    "afternoon, rising to {n5} percent after dark. The overnight low will be around {n6} "
+    "degrees. On {day2}, skies will clear and temperatures will climb to {n7} degrees, "
+    "according to the National Weather Service office in {city2}. Sunrise is at {n8}:{n9}.",
+)
+NAMES = (
+    "Alder",
+    "Brookfield",
+    "Carver",
+    "Dunmore",
+    "Ellison",
+    "Fenwick",
+    "Garland",
+    "Hollis",
+    "Ingram",
+    "Jasper",
+    "Kendrick",
+    "Lowell",
+    "Marston",
+    "Norcross",
+    "Oakley",
+    "Prescott",
+)
+CITIES = ("Toledo", "Spokane", "Fresno", "Tulsa", "Omaha", "Raleigh", "Boise", "Tucson")
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")  # fmt: skip
+
+
+def machine_story(template: str, rng: random.Random) -> str:
+    names = rng.sample(NAMES, 5)
+    values = {f"n{i}": str(rng.randrange(1, 99)) for i in range(1, 10)}
+    return template.format(
+        A=names[0], B=names[1], P=names[2], R=names[3], S=names[4], city=rng.choice(CITIES),
+        city2=rng.choice(CITIES), day=rng.choice(DAYS), day2=rng.choice(DAYS),
+        q=rng.choice(("first-quarter", "second-quarter", "third-quarter", "fourth-quarter")),
+        dir=rng.choice(("north", "south", "east", "west")), **values,
+    )  # fmt: skip
+
+
+def machine_pairs(rng: random.Random, per_template: int = 60) -> list[Pair]:
+    """Different stories from one template; and re-published copies of such a story."""
+    pairs = []
+    for t, template in enumerate(TEMPLATES):
+        for n in range(per_template):
+            a_text = machine_story(template, rng)
+            a = Doc(f"machine-{t}-{n}", f"https://wire.example/{t}/{n}", "wire.example",
+                    a_text, (a_text,), "")  # fmt: skip
+            pairs.append(Pair(a, machine_story(template, rng), False, "machine_written"))
+            if n % 3 == 0:
+                copy = f"{rng.choice(BYLINES)}\n{UPDATED}\n{a_text}"
+                pairs.append(Pair(a, copy, True, "machine_written_copy"))
+    return pairs
+
+
 def build_pairs(docs: list[Doc]) -> list[Pair]:
     rng = random.Random(SEED)
     pairs: list[Pair] = []
@@ -256,4 +325,5 @@ def build_pairs(docs: list[Doc]) -> list[Pair]:
         rand = docs[rng.randrange(len(docs))]
         if rand.id != doc.id:
             pairs.append(Pair(doc, rand.text, False, "random"))
+    pairs.extend(machine_pairs(rng))
     return pairs
