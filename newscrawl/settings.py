@@ -42,8 +42,13 @@ NEWSCRAWL_DELTAFETCH_ENABLED = True
 NEWSCRAWL_EXTRACT_WORKERS = 0
 # Record each run in the crawl_runs table.
 NEWSCRAWL_RUNS_ENABLED = True
-# Near-duplicate detection: minimum similarity (0-1) for a syndicated copy.
-NEWSCRAWL_NEAR_DUP_THRESHOLD = 0.8
+# Near-duplicate detection (docs/dedupe.md): the share of the shorter text's 5-word shingles
+# found in the longer one from which it is a syndicated copy, the least length ratio of the
+# two, the shortest text judged by similarity, and the most stored texts checked a lookup.
+NEWSCRAWL_NEAR_DUP_THRESHOLD = 0.7
+NEWSCRAWL_NEAR_DUP_MIN_LENGTH_RATIO = 0.4
+NEWSCRAWL_NEAR_DUP_MIN_WORDS = 30
+NEWSCRAWL_NEAR_DUP_MAX_CANDIDATES = 20
 
 # --- politeness ----------------------------------------------------------------------------
 USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"

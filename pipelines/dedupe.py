@@ -10,7 +10,14 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.dedupe import NearDuplicateIndex, content_hash
+from newscrawl.dedupe import (
+    DEFAULT_MAX_CANDIDATES,
+    DEFAULT_MIN_LENGTH_RATIO,
+    DEFAULT_MIN_WORDS,
+    DEFAULT_THRESHOLD,
+    NearDuplicateIndex,
+    content_hash,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -22,7 +29,15 @@ if TYPE_CHECKING:
 
 
 def index_from_settings(settings: BaseSettings) -> NearDuplicateIndex:
-    return NearDuplicateIndex(threshold=settings.getfloat("NEWSCRAWL_NEAR_DUP_THRESHOLD", 0.8))
+    """The near-duplicate index as the settings tune it (docs/dedupe.md explains each)."""
+    return NearDuplicateIndex(
+        threshold=settings.getfloat("NEWSCRAWL_NEAR_DUP_THRESHOLD", DEFAULT_THRESHOLD),
+        min_length_ratio=settings.getfloat(
+            "NEWSCRAWL_NEAR_DUP_MIN_LENGTH_RATIO", DEFAULT_MIN_LENGTH_RATIO
+        ),
+        min_words=settings.getint("NEWSCRAWL_NEAR_DUP_MIN_WORDS", DEFAULT_MIN_WORDS),
+        max_candidates=settings.getint("NEWSCRAWL_NEAR_DUP_MAX_CANDIDATES", DEFAULT_MAX_CANDIDATES),
+    )
 
 
 class DedupePipeline:
