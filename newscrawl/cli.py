@@ -387,6 +387,31 @@ def export(
 
 
 @cli.command()
+@db_option
+def reindex(db: str | None) -> None:
+    """Rebuild the full-text and near-duplicate indexes from the stored articles.
+
+    Needed only after restoring a damaged file or changing the dedupe index's shape; the
+    crawl keeps both indexes up to date by itself. Linear in the store's size.
+
+    \b
+    Example:
+        newscrawl reindex --db data/news.db
+    """
+    from sqlalchemy import text
+
+    from newscrawl.db import has_fts
+    from newscrawl.dedupe import NearDuplicateIndex
+
+    engine = open_store(db)
+    with engine.begin() as conn:
+        if has_fts(engine):
+            conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
+        indexed = NearDuplicateIndex().rebuild(conn)
+    click.echo(f"Reindexed: full text, and {indexed} stories in the near-duplicate index.")
+
+
+@cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--url", help="The page's address (for relative links and the canonical URL).")
 @click.option("--jsonl", is_flag=True, help="One JSON object per line instead of indented JSON.")

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
 SCHEMA_VERSION: Final = 1
 BUSY_TIMEOUT_MS: Final = 30_000
+# Memory-mapped reads keep index lookups flat as the file grows past SQLite's small page
+# cache (docs/dedupe.md, scale benchmark); pages are shared with the OS cache, not heap.
+MMAP_BYTES: Final = 1 << 30
 
 
 def project_dir() -> Path:
@@ -214,6 +217,8 @@ SQLITE_DDL: Final = (
 )
 
 VIEWS_DDL: Final = (
+    # Deleting an article cascades to its index rows; without this it would scan them all.
+    "CREATE INDEX IF NOT EXISTS ix_lsh_buckets_article_id ON lsh_buckets (article_id)",
     "CREATE VIEW IF NOT EXISTS stories AS SELECT * FROM articles WHERE duplicate_of IS NULL",
     # Every story with each of its copies (the original included), for syndication analysis.
     """CREATE VIEW IF NOT EXISTS story_copies AS
@@ -230,11 +235,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
     cursor.close()
 
 
-def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
-    """An engine for the store, with its schema created when ``create`` is set."""
+def _immediate_transactions(engine: Engine) -> None:
+    """Writers take SQLite's write lock when they begin, not at their first write.
+
+    Two crawler processes on one store then run their dedupe decisions one after the
+    other, so two copies of a story can never both see no original and both become one.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str | None = None, *, create: bool = True, writer: bool = False) -> Engine:
+    """An engine for the store, with its schema created when ``create`` is set.
+
+    ``writer`` engines (the store pipeline's) begin every transaction with the write lock.
+    """
     resolved = resolve_db_url(url)
     path = sqlite_path(resolved)
     if path is not None and create:
@@ -242,6 +267,8 @@ def make_engine(url: str | None = None, *, create: bool = True) -> Engine:
     engine = create_engine(resolved)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        if writer:
+            _immediate_transactions(engine)
     if create:
         init_schema(engine)
     return engine

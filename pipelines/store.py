@@ -70,7 +70,7 @@ class StorePipeline:
         )
 
     def open_spider(self) -> None:
-        self.engine = make_engine(self.db_url)
+        self.engine = make_engine(self.db_url, writer=True)
         logger.info("Storing articles in %s", self.engine.url.render_as_string(hide_password=True))
 
     def close_spider(self) -> None:
