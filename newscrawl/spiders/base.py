@@ -23,6 +23,7 @@ from newscrawl import __version__
 from newscrawl.article import Article
 from newscrawl.errors import error_kind, install_log_filter
 from newscrawl.feeds import (
+    Entry,
     FeedError,
     discover_feeds,
     parse_feed,
@@ -220,7 +221,8 @@ class NewsSpider(scrapy.Spider):
         """The article on the page, or the reason there is none (already counted)."""
         self.inc("pages/fetched")
         if not isinstance(response, TextResponse) or not self._is_html(response):
-            return self._skip(response, "not_html", response.headers.get("Content-Type"))
+            content_type = response.headers.get("Content-Type") or b"no Content-Type"
+            return self._skip(response, "not_html", content_type.decode("latin-1"))
         result = await self.workers.extract(
             response.text, response.url, min_words=self.min_words, max_bytes=self.max_bytes
         )
@@ -272,11 +274,7 @@ class NewsSpider(scrapy.Spider):
             logger.warning("Not a usable feed: %s (%s)", response.url, exc, extra={"spider": self})
             return
         self.inc("feeds/parsed")
-        cutoff = self._cutoff(target)
-        for entry in entries:
-            if cutoff and entry.published and entry.published < cutoff:
-                self.inc("feeds/entries_too_old")
-                continue
+        for entry in self.recent(entries, target, "feeds"):
             self.inc("feeds/entries")
             yield self.article_request(entry.url, target, "feed")
 
@@ -314,17 +312,21 @@ class NewsSpider(scrapy.Spider):
             self.inc("sitemaps/entries")
             yield self.article_request(entry.url, target, "sitemap")
 
-    def sitemap_filter(self, entries: list[Any], target: Target) -> Iterator[Any]:
-        """Keep entries modified within the source's ``since_days`` (all when 0)."""
-        cutoff = self._cutoff(target)
+    def sitemap_filter(self, entries: list[Entry], target: Target) -> Iterator[Entry]:
+        """The hook to override for other sitemap rules; by default only recent entries."""
+        return self.recent(entries, target, "sitemaps")
+
+    def recent(self, entries: list[Entry], target: Target, kind: str) -> Iterator[Entry]:
+        """Entries dated within the target's ``since_days`` (all when 0; undated kept)."""
+        if not target.since_days:
+            yield from entries
+            return
+        cutoff = datetime.now(UTC) - timedelta(days=target.since_days)
         for entry in entries:
-            if cutoff and entry.published and entry.published < cutoff:
-                self.inc("sitemaps/entries_too_old")
+            if entry.published and entry.published < cutoff:
+                self.inc(f"{kind}/entries_too_old")
                 continue
             yield entry
-
-    def _cutoff(self, target: Target) -> datetime | None:
-        return datetime.now(UTC) - timedelta(days=target.since_days) if target.since_days else None
 
     # --- sites -------------------------------------------------------------------------------
     async def parse_page(self, response: Response) -> AsyncIterator[ArticleItem | Request]:
