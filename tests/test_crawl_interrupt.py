@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
 import signal
 import sqlite3
 import subprocess
@@ -12,6 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from crawling import REPO, TEST_SETTINGS, last_run
+from texts import distinct_text
 
 from newscrawl.demo_server import SiteServer, static_route
 
@@ -20,60 +20,10 @@ if TYPE_CHECKING:
 
     from newscrawl.demo_server import Route
 
-VOCABULARY = [
-    "council",
-    "harbour",
-    "river",
-    "school",
-    "storm",
-    "market",
-    "vaccine",
-    "election",
-    "rail",
-    "court",
-    "farm",
-    "museum",
-    "strike",
-    "airport",
-    "energy",
-    "wildfire",
-    "satellite",
-    "festival",
-    "library",
-    "bank",
-    "hospital",
-    "mayor",
-    "drought",
-    "bridge",
-    "port",
-    "tariff",
-    "union",
-    "ferry",
-    "climate",
-    "ocean",
-    "police",
-    "football",
-    "orchestra",
-    "budget",
-    "teacher",
-    "nurse",
-    "engineer",
-    "minister",
-    "protest",
-    "verdict",
-    "flood",
-    "harvest",
-    "refinery",
-    "coastline",
-    "archive",
-]
-
 
 def article_page(number: int) -> str:
-    rng = random.Random(number)
     paragraphs = "".join(
-        "<p>" + " ".join(rng.choice(VOCABULARY) for _ in range(40)).capitalize() + ".</p>"
-        for _ in range(5)
+        f"<p>{distinct_text(number * 10 + n, words=40).capitalize()}.</p>" for n in range(5)
     )
     return (
         f"<!DOCTYPE html><html lang='en'><head><title>Report {number}</title>"

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import random
 import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -9,6 +8,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from texts import distinct_text
 
 from newscrawl.article import Article
 from newscrawl.items import ArticleItem
@@ -22,50 +22,6 @@ TEXT = (
     "The harbour authority confirmed on Friday that the old swing bridge will reopen to "
     "traffic next week after eleven months of repairs to its corroded steel frame. "
 ) * 6
-
-
-WORDS = [
-    "council",
-    "budget",
-    "river",
-    "school",
-    "storm",
-    "market",
-    "vaccine",
-    "election",
-    "harbour",
-    "rail",
-    "court",
-    "farm",
-    "museum",
-    "strike",
-    "airport",
-    "energy",
-    "wildfire",
-    "satellite",
-    "festival",
-    "library",
-    "bank",
-    "hospital",
-    "mayor",
-    "drought",
-    "bridge",
-    "port",
-    "tariff",
-    "union",
-    "ferry",
-    "climate",
-    "ocean",
-    "police",
-    "football",
-    "orchestra",
-]
-
-
-def distinct_text(seed: int) -> str:
-    """A text that shares no 4-word run with another seed's: a different story."""
-    rng = random.Random(seed)
-    return " ".join(rng.choice(WORDS) for _ in range(150))
 
 
 def make_item(url: str, text: str = TEXT, title: str = "Bridge reopens", **kw: Any) -> ArticleItem:

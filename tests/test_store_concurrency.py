@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import multiprocessing
-import random
 import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from texts import distinct_text
 
 from newscrawl.article import Article
 from newscrawl.items import ArticleItem
@@ -21,12 +21,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 STORIES = 15
-WORDS = "tide harbour council ferry storm quota river bridge school market court rail".split()
-
-
-def story(number: int) -> str:
-    rng = random.Random(number)
-    return " ".join(rng.choice(WORDS) + str(rng.randint(0, 999)) for _ in range(120))
 
 
 def writer(db: str, site: str, barrier: Barrier, queue: Any) -> None:
@@ -39,7 +33,7 @@ def writer(db: str, site: str, barrier: Barrier, queue: Any) -> None:
     barrier.wait()
     for number in range(STORIES):
         url = f"http://{site}/story/{number}"
-        article = Article(url=url, canonical_url=url, domain=site, text=story(number))
+        article = Article(url=url, canonical_url=url, domain=site, text=distinct_text(number))
         store.process_item(
             dedupe.process_item(ArticleItem(article=article, fetched_at=datetime.now(UTC)))
         )

@@ -94,8 +94,17 @@ class NewsSpider(scrapy.Spider):
         "SCHEDULER_MEMORY_QUEUE": "scrapy.squeues.FifoMemoryQueue",
     }
 
-    def __init__(self, *args: Any, refresh: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        url: str | None = None,
+        since_days: str | None = None,
+        refresh: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        self.urls = split_urls(url)
+        self.since_days_arg = since_days
         self.refresh = truthy(refresh)
         self.argument_error: str | None = None
         # Pages scheduled per target, for the site crawl's page limit and link dedupe.
@@ -148,6 +157,18 @@ class NewsSpider(scrapy.Spider):
 
     def start_requests_for_args(self) -> Iterable[Request]:
         raise NotImplementedError
+
+    def start_urls_or(self, usage: str) -> list[str]:
+        """The ``-a url=`` addresses; ``usage`` tells the user how to give them."""
+        if not self.urls:
+            raise ArgumentError(usage)
+        bad = [u for u in self.urls if not u.startswith(("http://", "https://"))]
+        if bad:
+            raise ArgumentError(f"not http(s) URLs: {', '.join(bad[:5])}")
+        return self.urls
+
+    def since_days(self) -> int | None:
+        return parse_count(self.since_days_arg, "since_days")
 
     def target(self, key: str, source: str | None = None, **options: Any) -> Target:
         opts = {k: v for k, v in options.items() if v is not None}

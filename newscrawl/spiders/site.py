@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from newscrawl.spiders.base import ArgumentError, NewsSpider, parse_count, split_urls
+from newscrawl.spiders.base import NewsSpider, parse_count
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -20,21 +20,15 @@ class SiteSpider(NewsSpider):
     name = "site"
 
     def __init__(
-        self,
-        url: str | None = None,
-        max_pages: str | None = None,
-        max_depth: str | None = None,
-        **kwargs: object,
+        self, max_pages: str | None = None, max_depth: str | None = None, **kwargs: object
     ) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.urls = split_urls(url)
         self.max_pages_arg = max_pages
         self.max_depth_arg = max_depth
 
     def start_requests_for_args(self) -> Iterator[Request]:
-        if not self.urls:
-            raise ArgumentError("give the start page: scrapy crawl site -a url=URL")
+        urls = self.start_urls_or("give the start page: scrapy crawl site -a url=URL")
         max_pages = parse_count(self.max_pages_arg, "max_pages")
         max_depth = parse_count(self.max_depth_arg, "max_depth")
-        for url in self.urls:
+        for url in urls:
             yield self.site_start(self.target(url, max_pages=max_pages, max_depth=max_depth), url)

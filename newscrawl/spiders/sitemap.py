@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from newscrawl.spiders.base import ArgumentError, NewsSpider, parse_count, split_urls
+from newscrawl.spiders.base import NewsSpider
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -18,16 +18,8 @@ class SitemapSpider(NewsSpider):
 
     name = "sitemap"
 
-    def __init__(
-        self, url: str | None = None, since_days: str | None = None, **kwargs: object
-    ) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.urls = split_urls(url)
-        self.since_days_arg = since_days
-
     def start_requests_for_args(self) -> Iterator[Request]:
-        if not self.urls:
-            raise ArgumentError("give the sitemap address: scrapy crawl sitemap -a url=URL")
-        since = parse_count(self.since_days_arg, "since_days")
-        for url in self.urls:
+        urls = self.start_urls_or("give the sitemap address: scrapy crawl sitemap -a url=URL")
+        since = self.since_days()
+        for url in urls:
             yield self.sitemap_request(url, self.target(url, since_days=since))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newscrawl.spiders.base import ArgumentError, NewsSpider, split_urls
+from newscrawl.spiders.base import ArgumentError, NewsSpider
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -19,9 +19,8 @@ class UrlsSpider(NewsSpider):
 
     name = "urls"
 
-    def __init__(self, url: str | None = None, file: str | None = None, **kwargs: object) -> None:
+    def __init__(self, file: str | None = None, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.urls = split_urls(url)
         self.file = file
 
     def start_requests_for_args(self) -> Iterator[Request]:
