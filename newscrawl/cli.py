@@ -147,7 +147,7 @@ def crawl_and_report(
     )
     click.echo(
         f"Run {stats.get('newscrawl/run_id', '?')} {status}: "
-        + ", ".join(f"{v} {k}" for k, v in summary.items()),
+        + ", ".join(f"{k} {v}" for k, v in summary.items()),
         err=True,
     )
     if status == "interrupted":
