@@ -160,7 +160,10 @@ class StorePipeline:
             self._decide(conn, fetched, None, row_id, "url", None, now)
             self.inc("dedupe/url")
         values: dict[str, Any] = {"last_seen_at": now}
-        if old.content_hash != digest:
+        # Only the canonical page itself refreshes the text: an AMP or print variant reached
+        # later must not replace it with its own rendering.
+        changed = old.content_hash != digest and fetched == old.url
+        if changed:
             values.update({f: getattr(article, f) for f in UPDATABLE})
             values.update(
                 content_hash=digest,
@@ -171,7 +174,7 @@ class StorePipeline:
                 self.index.remove(conn, row_id)
                 self.index.add(conn, row_id, signature)
         conn.execute(update(ArticleRow).where(ArticleRow.id == row_id).values(**values))
-        return "updated" if old.content_hash != digest else "unchanged"
+        return "updated" if changed else "unchanged"
 
     def _insert(
         self, conn: Connection, item: ArticleItem, digest: str, signature: object, now: datetime

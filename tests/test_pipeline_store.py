@@ -128,3 +128,15 @@ def test_a_failing_item_costs_only_itself(db: Path) -> None:
     assert stats["newscrawl/store/inserted"] == 1
     assert stats["newscrawl/store/failed"] == 1
     assert rows(db, "SELECT url FROM articles") == [("http://news.example/a/1",)]
+
+
+def test_a_variant_page_does_not_replace_the_canonical_text(db: Path) -> None:
+    store_all(db, [make_item("http://news.example/a/1")])
+    amp = make_item(
+        "http://news.example/a/1.amp",
+        TEXT + " AMP rendering adds this line.",
+        canonical_url="http://news.example/a/1",
+    )
+    store = store_all(db, [amp])
+    assert store.crawler.stats.get_value("newscrawl/store/unchanged") == 1
+    assert rows(db, "SELECT COUNT(*) FROM articles WHERE text LIKE '%AMP rendering%'") == [(0,)]
