@@ -150,9 +150,12 @@ class StorePipeline:
     ) -> str:
         article = item.article
         old = conn.execute(
-            select(ArticleRow.url, ArticleRow.content_hash, ArticleRow.duplicate_of).where(
-                ArticleRow.id == row_id
-            )
+            select(
+                ArticleRow.url,
+                ArticleRow.content_hash,
+                ArticleRow.duplicate_of,
+                ArticleRow.first_seen_at,
+            ).where(ArticleRow.id == row_id)
         ).one()
         fetched = normalize_url(article.url)
         if fetched != old.url and not self._alias_known(conn, fetched):
@@ -160,9 +163,11 @@ class StorePipeline:
             self._decide(conn, fetched, None, row_id, "url", None, now)
             self.inc("dedupe/url")
         values: dict[str, Any] = {"last_seen_at": now}
-        # Only the canonical page itself refreshes the text: an AMP or print variant reached
-        # later must not replace it with its own rendering.
-        changed = old.content_hash != digest and fetched == old.url
+        # Only the page the article was stored from (or its canonical) refreshes the text:
+        # an AMP or print variant reached later must not replace it with its own rendering.
+        changed = old.content_hash != digest and (
+            fetched == old.url or self._stored_from(conn, row_id, fetched, old.first_seen_at)
+        )
         if changed:
             values.update({f: getattr(article, f) for f in UPDATABLE})
             values.update(
@@ -205,6 +210,15 @@ class StorePipeline:
         )  # fmt: skip
         self.inc(f"dedupe/{duplicate.kind}")
         return row_id, "inserted_duplicate"
+
+    def _stored_from(self, conn: Connection, row_id: int, url: str, first_seen: datetime) -> bool:
+        """Whether ``url`` was an address of the fetch that first stored the article."""
+        seen = conn.execute(
+            select(ArticleUrlRow.first_seen_at).where(
+                ArticleUrlRow.url == url, ArticleUrlRow.article_id == row_id
+            )
+        ).scalar()
+        return seen is not None and seen == first_seen
 
     def _alias_known(self, conn: Connection, url: str) -> bool:
         found = conn.execute(select(ArticleUrlRow.url).where(ArticleUrlRow.url == url)).scalar()

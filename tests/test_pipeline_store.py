@@ -140,3 +140,18 @@ def test_a_variant_page_does_not_replace_the_canonical_text(db: Path) -> None:
     store = store_all(db, [amp])
     assert store.crawler.stats.get_value("newscrawl/store/unchanged") == 1
     assert rows(db, "SELECT COUNT(*) FROM articles WHERE text LIKE '%AMP rendering%'") == [(0,)]
+
+
+def test_refetching_the_page_it_came_from_refreshes_the_text(db: Path) -> None:
+    first = make_item("http://news.example/a/1?edition=uk", canonical_url="http://news.example/a/1")
+    store_all(db, [first])
+    again = make_item(
+        "http://news.example/a/1?edition=uk",
+        TEXT + " Correction appended.",
+        canonical_url="http://news.example/a/1",
+    )
+    store = store_all(db, [again])
+    assert store.crawler.stats.get_value("newscrawl/store/updated") == 1
+    assert rows(db, "SELECT COUNT(*) FROM articles WHERE text LIKE '%Correction appended%'") == [
+        (1,)
+    ]
