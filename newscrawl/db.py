@@ -191,9 +191,10 @@ class LshBucketRow(Base):
 
     band: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
-    )
+    # No foreign key on purpose: a cascade would scan this whole table for every deleted
+    # article, and an index to avoid that scatters the lookup pages. Rows of a deleted
+    # article are harmless (lookups join articles) and `newscrawl reindex` drops them.
+    article_id: Mapped[int] = mapped_column(Integer, primary_key=True)
 
 
 Index("ix_articles_source_published", ArticleRow.source, ArticleRow.published_at)
@@ -217,8 +218,6 @@ SQLITE_DDL: Final = (
 )
 
 VIEWS_DDL: Final = (
-    # Deleting an article cascades to its index rows; without this it would scan them all.
-    "CREATE INDEX IF NOT EXISTS ix_lsh_buckets_article_id ON lsh_buckets (article_id)",
     "CREATE VIEW IF NOT EXISTS stories AS SELECT * FROM articles WHERE duplicate_of IS NULL",
     # Every story with each of its copies (the original included), for syndication analysis.
     """CREATE VIEW IF NOT EXISTS story_copies AS
