@@ -38,7 +38,7 @@ SCHEMA_VERSION: Final = 1
 BUSY_TIMEOUT_MS: Final = 30_000
 # Memory-mapped reads keep index lookups flat as the file grows past SQLite's small page
 # cache (docs/dedupe.md, scale benchmark); pages are shared with the OS cache, not heap.
-MMAP_BYTES: Final = 1 << 31  # SQLite caps this at its compile-time maximum (2 GiB here)
+MMAP_BYTES: Final = 1 << 30
 
 
 def project_dir() -> Path:
