@@ -74,7 +74,8 @@ def open_store(db: str | None, *, must_exist: bool = True) -> Any:
                 f"no database at {path}. Run `newscrawl crawl` or `newscrawl demo` first, "
                 "or point --db / NEWSCRAWL_DB at an existing store."
             )
-        return make_engine(url, create=not must_exist or path is None or path.exists())
+        # The file exists (or is not a file at all): creating only adds what is missing.
+        return make_engine(url)
     except ArgumentError as exc:
         raise click.ClickException(f"not a database URL: {db!r} ({exc})") from exc
     except (OperationalError, SQLAlchemyError) as exc:

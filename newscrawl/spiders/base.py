@@ -21,6 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newscrawl import __version__
 from newscrawl.article import Article
+from newscrawl.deltafetch import is_truthy
 from newscrawl.errors import error_kind, install_log_filter
 from newscrawl.feeds import (
     Entry,
@@ -44,11 +45,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HTML_TYPES = (b"text/html", b"application/xhtml", b"text/plain", b"application/xml", b"text/xml")
-TRUE_WORDS = {"1", "true", "yes", "on"}
-
-
-def truthy(value: object) -> bool:
-    return str(value).strip().lower() in TRUE_WORDS if value is not None else False
 
 
 def split_urls(value: str | None) -> list[str]:
@@ -105,7 +101,7 @@ class NewsSpider(scrapy.Spider):
         super().__init__(*args, **kwargs)
         self.urls = split_urls(url)
         self.since_days_arg = since_days
-        self.refresh = truthy(refresh)
+        self.refresh = is_truthy(refresh) if refresh is not None else False
         self.argument_error: str | None = None
         # Pages scheduled per target, for the site crawl's page limit and link dedupe.
         self.scheduled: dict[str, set[str]] = defaultdict(set)
