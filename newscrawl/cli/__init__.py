@@ -1,0 +1,19 @@
+"""The ``newscrawl`` command: crawl, try the demo, and query the store.
+
+Each command's docstring is its --help; docs/cli.md documents them all. The commands live
+in modules by what they do: ``crawling`` (crawl, demo), ``querying`` (read-only views of
+the store) and ``maintenance`` (reindex, extract); ``options`` holds what they share.
+"""
+
+from __future__ import annotations
+
+from newscrawl.cli import crawling, maintenance, querying
+from newscrawl.cli.group import cli
+
+__all__ = ["cli", "main"]
+# The modules register their commands on the group when imported.
+_COMMAND_MODULES = (crawling, querying, maintenance)
+
+
+def main() -> None:
+    cli()

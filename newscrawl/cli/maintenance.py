@@ -1,0 +1,55 @@
+"""Commands that maintain the store or work beside it: reindex, extract."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from newscrawl.cli.group import cli
+from newscrawl.cli.options import db_option, open_store
+
+
+@cli.command()
+@db_option
+def reindex(db: str | None) -> None:
+    """Rebuild the full-text and near-duplicate indexes from the stored articles.
+
+    Needed only after restoring a damaged file or changing the dedupe index's shape; the
+    crawl keeps both indexes up to date by itself. Linear in the store's size.
+
+    \b
+    Example:
+        newscrawl reindex --db data/news.db
+    """
+    from sqlalchemy import text
+
+    from newscrawl.db import has_fts
+    from newscrawl.dedupe import NearDuplicateIndex
+
+    engine = open_store(db)
+    with engine.begin() as conn:
+        if has_fts(engine):
+            conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
+        indexed = NearDuplicateIndex().rebuild(conn)
+    click.echo(f"Reindexed: full text, and {indexed} stories in the near-duplicate index.")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--url", help="The page's address (for relative links and the canonical URL).")
+@click.option("--jsonl", is_flag=True, help="One JSON object per line instead of indented JSON.")
+def extract(paths: tuple[str, ...], url: str | None, jsonl: bool) -> None:
+    """Extract saved HTML files (or every .html / .html.gz file in a folder).
+
+    Prints one JSON object per file: the article's fields, or {"file": ..., "error": REASON}.
+
+    \b
+    Example:
+        newscrawl extract saved/ --jsonl > articles.jsonl
+    """
+    from newscrawl.saved_pages import extract_files
+
+    for record in extract_files([Path(p) for p in paths], url):
+        click.echo(json.dumps(record, ensure_ascii=False, indent=None if jsonl else 2))
