@@ -11,6 +11,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
+from urllib.parse import quote
 
 from sqlalchemy import (
     JSON,
@@ -27,14 +28,15 @@ from sqlalchemy import (
     event,
     text,
 )
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Dialect, Engine
+    from sqlalchemy.engine import Connection, Dialect, Engine
+    from sqlalchemy.types import TypeEngine
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
-SCHEMA_VERSION: Final = 1
 BUSY_TIMEOUT_MS: Final = 30_000
 # Memory-mapped reads keep index lookups flat as the file grows past SQLite's small page
 # cache (docs/dedupe.md, scale benchmark); pages are shared with the OS cache, not heap.
@@ -75,11 +77,41 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+# Every timestamp column holds this one ISO 8601 UTC form. Fixed width (microseconds always
+# written), so comparing and sorting the text is comparing and sorting the instants.
+TIMESTAMP_FORMAT: Final = "%Y-%m-%dT%H:%M:%S.%fZ"
+_SQLITE_STORAGE: Final = (
+    "%(year)04d-%(month)02d-%(day)02dT%(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06dZ"
+)
+_SQLITE_PARSE: Final = r"(\d+)-(\d+)-(\d+)[T ](\d+):(\d+):(\d+)(?:\.(\d{6}))?"
+
+
+def as_utc(value: datetime | str) -> datetime:
+    """An aware UTC datetime from a datetime or ISO 8601 text; naive means UTC."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def format_timestamp(value: datetime | str) -> str:
+    """The stored text of a timestamp (``2024-05-01T09:30:00.000000Z``)."""
+    return as_utc(value).strftime(TIMESTAMP_FORMAT)
+
+
 class UTCDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes, stored as ISO 8601 text in SQLite."""
+    """Timezone-aware UTC datetimes; SQLite stores them in :data:`TIMESTAMP_FORMAT`."""
 
     impl = DateTime
     cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            stored = sqlite.DATETIME(  # type: ignore[no-untyped-call]
+                storage_format=_SQLITE_STORAGE, regexp=_SQLITE_PARSE
+            )
+            return dialect.type_descriptor(stored)
+        return super().load_dialect_impl(dialect)
 
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
@@ -89,7 +121,21 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None else None
+        return as_utc(value) if value is not None else None
+
+
+class UTCText(TypeDecorator[str]):
+    """Dates the pages gave (published, modified): ISO 8601 text in, the stored form out.
+
+    Accepts any ISO 8601 string or aware datetime, so filters compare instants, not the
+    spelling a page or a user chose.
+    """
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | datetime | None, dialect: Dialect) -> str | None:
+        return format_timestamp(value) if value is not None else None
 
 
 def utcnow() -> datetime:
@@ -112,9 +158,9 @@ class ArticleRow(Base):
     domain: Mapped[str] = mapped_column(String, index=True)
     title: Mapped[str | None] = mapped_column(Text)
     author: Mapped[str | None] = mapped_column(Text)
-    # ISO 8601 text in UTC ("2024-05-01T09:30:00+00:00"), so it sorts and reads the same everywhere.
-    published_at: Mapped[str | None] = mapped_column(String, index=True)
-    modified_at: Mapped[str | None] = mapped_column(String)
+    # ISO 8601 text in UTC (TIMESTAMP_FORMAT), so it sorts and reads the same everywhere.
+    published_at: Mapped[str | None] = mapped_column(UTCText, index=True)
+    modified_at: Mapped[str | None] = mapped_column(UTCText)
     language: Mapped[str | None] = mapped_column(String)
     description: Mapped[str | None] = mapped_column(Text)
     sitename: Mapped[str | None] = mapped_column(Text)
@@ -199,9 +245,11 @@ class LshBucketRow(Base):
 
 Index("ix_articles_source_published", ArticleRow.source, ArticleRow.published_at)
 
+# The full-text index, SQLite only. content="articles" in double quotes (or [articles]) is
+# the spelling sqlite-utils and Datasette look for to find a table's full-text index.
 SQLITE_DDL: Final = (
     """CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-        title, text, content='articles', content_rowid='id', tokenize='porter unicode61')""",
+        title, text, content="articles", content_rowid='id', tokenize='porter unicode61')""",
     """CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
         INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
     END""",
@@ -238,6 +286,31 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+    cursor.close()
+
+
+def readonly_url(url: str, *, probe: bool = False) -> str:
+    """The URL that opens a SQLite file without ever writing it; other URLs unchanged.
+
+    ``mode=ro`` lets SQLite create the -wal/-shm files a WAL store needs for consistent
+    reads beside a running crawl. Where it cannot (a read-only file or folder), nobody can
+    be writing the store either, so it is read as ``immutable``. A ``probe`` (a glance at
+    the catalogue of a file that may not be ours) reads it as immutable too, unless a writer
+    is live, so it leaves no -wal/-shm behind.
+    """
+    path = sqlite_path(url)
+    if path is None:
+        return url
+    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    live_wal = path.with_name(path.name + "-wal").exists()
+    flag = "mode=ro" if live_wal or (writable and not probe) else "immutable=1"
+    return f"sqlite:///file:{quote(str(path))}?{flag}&uri=true"
+
+
 def _immediate_transactions(engine: Engine) -> None:
     """Writers take SQLite's write lock when they begin, not at their first write.
 
@@ -254,35 +327,44 @@ def _immediate_transactions(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_engine(url: str | None = None, *, create: bool = True, writer: bool = False) -> Engine:
-    """An engine for the store, with its schema created when ``create`` is set.
+def make_engine(
+    url: str | None = None,
+    *,
+    create: bool = True,
+    writer: bool = False,
+    readonly: bool = False,
+    probe: bool = False,
+) -> Engine:
+    """An engine for the store, created or upgraded to the current schema when ``create``.
 
     ``writer`` engines (the store pipeline's) begin every transaction with the write lock.
+    ``readonly`` engines open a SQLite file read-only and never create or upgrade it
+    (``probe``: see :func:`readonly_url`).
     """
     resolved = resolve_db_url(url)
     path = sqlite_path(resolved)
-    if path is not None and create:
+    if path is not None and create and not readonly:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(resolved)
+    engine = create_engine(readonly_url(resolved, probe=probe) if readonly else resolved)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_reader_pragmas if readonly else _sqlite_pragmas)
         if writer:
             _immediate_transactions(engine)
-    if create:
-        init_schema(engine)
+    if create and not readonly:
+        from newscrawl.migrations import prepare_store
+
+        prepare_store(resolved)
     return engine
 
 
-def init_schema(engine: Engine) -> None:
-    """Create what is missing; safe to run on every start."""
-    Base.metadata.create_all(engine)
-    with engine.begin() as conn:
-        if engine.dialect.name == "sqlite":
-            for ddl in SQLITE_DDL:
-                conn.execute(text(ddl))
-            conn.execute(text(f"PRAGMA user_version={SCHEMA_VERSION}"))
-        for ddl in VIEWS_DDL:
+def create_schema(conn: Connection) -> None:
+    """Build the current schema in an empty database (the caller stamps its version)."""
+    Base.metadata.create_all(conn)
+    if conn.dialect.name == "sqlite":
+        for ddl in SQLITE_DDL:
             conn.execute(text(ddl))
+    for ddl in VIEWS_DDL:
+        conn.execute(text(ddl))
 
 
 def has_fts(engine: Engine) -> bool:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newscrawl.db import format_timestamp
+
 if TYPE_CHECKING:
     from newscrawl.demo_server import SiteServer
 
@@ -98,9 +100,10 @@ def assert_clean_articles(
         row, truth = stored[server.url(path)], expected[path]
         assert row["title"] == truth["title"]
         if truth["published"]:
-            assert row["published_at"] == truth["published"], path
+            assert row["published_at"] == format_timestamp(truth["published"]), path
         elif truth.get("visible_date_iso"):  # only a date in the text: midnight UTC that day
-            assert row["published_at"] == f"{truth['visible_date_iso']}T00:00:00+00:00", path
+            midnight = f"{truth['visible_date_iso']}T00:00:00.000000Z"
+            assert row["published_at"] == midnight, path
         for snippet in truth["must_contain"]:
             assert snippet in row["text"], (path, snippet)
         for snippet in truth["must_not_contain"]:

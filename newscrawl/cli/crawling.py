@@ -11,7 +11,7 @@ import click
 
 from newscrawl import queries
 from newscrawl.cli.group import cli
-from newscrawl.cli.options import db_option, parse_setting
+from newscrawl.cli.options import db_option, open_store, parse_setting
 from newscrawl.db import resolve_db_url
 
 EXIT_FAILED = 1
@@ -27,6 +27,7 @@ def crawl_and_report(
 
     url = resolve_db_url(db)
     overrides["NEWSCRAWL_DB"] = url
+    open_store(url, write=True).dispose()  # create or upgrade it, or say why it cannot be
     try:
         with crawl_lock(url):
             stats = run_spider(spider, arguments, overrides)

@@ -28,7 +28,7 @@ def reindex(db: str | None) -> None:
     from newscrawl.db import has_fts
     from newscrawl.dedupe import NearDuplicateIndex
 
-    engine = open_store(db)
+    engine = open_store(db, write=True)
     with engine.begin() as conn:
         if has_fts(engine):
             conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))

@@ -6,12 +6,16 @@ import csv
 import json
 import sys
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from newscrawl.db import make_engine, resolve_db_url, sqlite_path
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,22 +41,43 @@ def output_options(fn: F) -> F:
     return fn
 
 
-def open_store(db: str | None, *, must_exist: bool = True) -> Any:
-    """An engine for the store, or a clear error instead of a traceback."""
+def store_location(db: str | None, *, must_exist: bool) -> tuple[str, str]:
+    """The store's URL and how to name it in messages; a one-line error for a bad --db."""
     try:
         url = resolve_db_url(db)
-        path = sqlite_path(url)
-        if must_exist and path is not None and not path.exists():
-            raise click.ClickException(
-                f"no database at {path}. Run `newscrawl crawl` or `newscrawl demo` first, "
-                "or point --db / NEWSCRAWL_DB at an existing store."
-            )
-        # The file exists (or is not a file at all): creating only adds what is missing.
-        return make_engine(url)
     except ArgumentError as exc:
         raise click.ClickException(f"not a database URL: {db!r} ({exc})") from exc
-    except (OperationalError, SQLAlchemyError) as exc:
-        raise click.ClickException(f"cannot open the database: {exc}") from exc
+    path = sqlite_path(url)
+    if path is not None and path.is_dir():
+        raise click.ClickException(f"{path} is a folder, not a database file")
+    if must_exist and path is not None and not path.exists():
+        raise click.ClickException(
+            f"no database at {path}. Run `newscrawl crawl` or `newscrawl demo` first, "
+            "or point --db / NEWSCRAWL_DB at an existing store."
+        )
+    return url, str(path or make_url(url).render_as_string(hide_password=True))
+
+
+def open_store(db: str | None, *, write: bool = False) -> Engine:
+    """An engine for an existing store, or a one-line error instead of a traceback.
+
+    Readers open the file read-only and refuse anything but a store of the current
+    version; writers (``write``) upgrade an older store first, or create a new one.
+    """
+    from newscrawl.migrations import StoreError, describe_problem, read_state
+
+    url, where = store_location(db, must_exist=not write)
+    try:
+        if write:
+            return make_engine(url)
+        problem = describe_problem(read_state(url, where), where, writing=False)
+        if problem:
+            raise click.ClickException(problem)
+        return make_engine(url, create=False, readonly=True)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from exc
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot open the database {where}: {exc}") from exc
 
 
 def emit(rows: Iterable[dict[str, Any]], fmt: str | None, columns: list[str] | None = None) -> None:
