@@ -293,6 +293,11 @@ def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _writable(path: Path) -> bool:
+    """Writable, and meant to be: a file without write bits counts as read-only, for root too."""
+    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
+
+
 def readonly_url(url: str, *, probe: bool = False) -> str:
     """The URL that opens a SQLite file without ever writing it; other URLs unchanged.
 
@@ -305,7 +310,7 @@ def readonly_url(url: str, *, probe: bool = False) -> str:
     path = sqlite_path(url)
     if path is None:
         return url
-    writable = os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+    writable = _writable(path) and _writable(path.parent)
     live_wal = path.with_name(path.name + "-wal").exists()
     flag = "mode=ro" if live_wal or (writable and not probe) else "immutable=1"
     return f"sqlite:///file:{quote(str(path))}?{flag}&uri=true"

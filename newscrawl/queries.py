@@ -1,60 +1,44 @@
-"""The read side of the store: the SQL behind ``newscrawl stats``, ``search``, ``runs``,
-``copies`` and ``export``. Plain SQL over the documented schema, so analysts can copy it.
+"""The read side of the store: what ``stats``, ``search``, ``copies``, ``show``, ``export``
+and ``runs`` ask of it.
+
+SQLAlchemy Core expressions over the models in newscrawl/db.py, so one query layer serves
+any backend; the FTS5 parts live in newscrawl/fulltext.py. Listings are streamed: rows are
+read from the cursor as they are printed, so memory stays flat however large the store.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import text
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import aliased
+
+from newscrawl import fulltext
+from newscrawl.db import ArticleRow, ArticleUrlRow
+from newscrawl.urls import normalize_url
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import datetime
 
-    from sqlalchemy.engine import Engine
-
-STATS_SQL: Final = """
-SELECT source,
-       COUNT(*) AS articles,
-       SUM(duplicate_of IS NULL) AS stories,
-       SUM(duplicate_of IS NOT NULL) AS duplicates,
-       MIN(published_at) AS first_published,
-       MAX(published_at) AS last_published,
-       MAX(last_seen_at) AS last_seen
-FROM articles
-GROUP BY source
-ORDER BY source
-"""
-
-SEARCH_SQL: Final = """
-SELECT a.id, a.source, a.published_at, a.title, a.url,
-       snippet(articles_fts, 1, '[', ']', ' … ', 16) AS snippet
-FROM articles_fts
-JOIN articles a ON a.id = articles_fts.rowid
-WHERE articles_fts MATCH :query {filters}
-ORDER BY rank
-LIMIT :limit
-"""
+    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.sql import Select
+    from sqlalchemy.sql.elements import ColumnElement
 
 RUNS_SQL: Final = """
 SELECT id, spider, started_at, finished_at, status, stats
 FROM crawl_runs ORDER BY id DESC LIMIT :limit
 """
 
-COPIES_SQL: Final = """
-SELECT story_id, article_id, kind, similarity, source, published_at, title, url
-FROM story_copies
-WHERE story_id = (SELECT COALESCE(duplicate_of, id) FROM articles WHERE id = :id OR url = :url)
-ORDER BY kind != 'original', first_seen_at
-"""
-
-EXPORT_COLUMNS: Final = (
-    "id", "url", "canonical_url", "source", "domain", "title", "author", "published_at",
-    "modified_at", "language", "description", "sitename", "categories", "tags", "image",
-    "text", "word_count", "content_hash", "duplicate_of", "duplicate_kind",
-    "duplicate_similarity", "first_seen_at", "last_seen_at",
+A = ArticleRow.__table__.c
+EXPORT_COLUMNS: Final = tuple(c.name for c in ArticleRow.__table__.columns)
+SEARCH_COLUMNS: Final = ("id", "source", "published_at", "title", "url", "snippet")
+COPY_COLUMNS: Final = (
+    "story_id", "article_id", "kind", "similarity", "source", "published_at", "title", "url",
 )  # fmt: skip
 
 
@@ -62,59 +46,179 @@ class QueryError(ValueError):
     """A query the user gave cannot run; the message says why."""
 
 
-def article_filters(
-    source: str | None, since: str | None, include_duplicates: bool, prefix: str = ""
-) -> tuple[str, dict[str, Any]]:
-    clauses, params = [], {}
-    if source:
-        clauses.append(f"{prefix}source = :source")
-        params["source"] = source
-    if since:
-        clauses.append(f"{prefix}published_at >= :since")
-        params["since"] = since
-    if not include_duplicates:
-        clauses.append(f"{prefix}duplicate_of IS NULL")
-    return "".join(f" AND {c}" for c in clauses), params
+@dataclass(frozen=True)
+class Filters:
+    """What narrows a listing of articles; instants are aware datetimes."""
+
+    source: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    include_duplicates: bool = False
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.source:
+            found.append(A.source == self.source)
+        # published_at holds one fixed-width UTC form, and the column type writes the
+        # bound instant in that same form: the comparison is between instants.
+        if self.since:
+            found.append(A.published_at >= self.since)
+        if self.until:
+            found.append(A.published_at <= self.until)
+        if not self.include_duplicates:
+            found.append(A.duplicate_of.is_(None))
+        return found
 
 
-def stats(engine: Engine) -> list[dict[str, Any]]:
-    with engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(text(STATS_SQL))]
+@dataclass(frozen=True)
+class Listing:
+    """Column names, known before any row is read (a CSV header needs them), and the rows."""
+
+    columns: tuple[str, ...]
+    rows: Iterator[dict[str, Any]]
 
 
-def search_sql(
-    source: str | None, since: str | None, include_duplicates: bool
-) -> tuple[str, dict[str, Any]]:
-    filters, params = article_filters(source, since, include_duplicates, prefix="a.")
-    return SEARCH_SQL.format(filters=filters), params
+def stream(engine: Engine, statement: Select[Any]) -> Listing:
+    """Runs ``statement`` now (errors surface here) and yields its rows as they are read."""
+    conn = engine.connect()
+    try:
+        result = conn.execution_options(yield_per=1000).execute(statement)
+    except BaseException:
+        conn.close()
+        raise
+
+    def rows() -> Iterator[dict[str, Any]]:
+        try:
+            for row in result.mappings():
+                yield dict(row)
+        finally:
+            conn.close()
+
+    return Listing(tuple(result.keys()), rows())
+
+
+def stats_statement() -> Select[Any]:
+    return (
+        select(
+            A.source,
+            func.count().label("articles"),
+            (func.count() - func.count(A.duplicate_of)).label("stories"),
+            func.count(A.duplicate_of).label("duplicates"),
+            func.min(A.published_at).label("first_published"),
+            func.max(A.published_at).label("last_published"),
+            func.max(A.last_seen_at).label("last_seen"),
+        )
+        .group_by(A.source)
+        .order_by(A.source)
+    )
+
+
+def stats(engine: Engine) -> Listing:
+    return stream(engine, stats_statement())
+
+
+def search_statement(query: str, limit: int, filters: Filters) -> Select[Any]:
+    fts = fulltext.articles_fts
+    return (
+        select(A.id, A.source, A.published_at, A.title, A.url, fulltext.snippet().label("snippet"))
+        .select_from(fts.join(ArticleRow.__table__, A.id == fts.c.rowid))
+        .where(fulltext.matches(query), *filters.clauses())
+        .order_by(fulltext.rank())
+        .limit(limit)
+    )
 
 
 def search(
-    engine: Engine,
-    query: str,
-    *,
-    limit: int = 20,
-    source: str | None = None,
-    since: str | None = None,
-    include_duplicates: bool = False,
-) -> list[dict[str, Any]]:
+    engine: Engine, query: str, *, limit: int = 20, filters: Filters | None = None
+) -> Listing:
     """Full-text matches, best first. FTS5 syntax works; plain words are also accepted."""
-    sql, params = search_sql(source, since, include_duplicates)
-    params["limit"] = limit
-    with engine.connect() as conn:
-        for attempt in (query, quote_terms(query)):
-            try:
-                rows = conn.execute(text(sql), {**params, "query": attempt})
-                return [dict(r._mapping) for r in rows]
-            except OperationalError as exc:
-                error = exc
+    filters = filters or Filters()
+    for attempt in (query, fulltext.quote_terms(query)):
+        try:
+            return stream(engine, search_statement(attempt, limit, filters))
+        except OperationalError as exc:
+            error = exc
     raise QueryError(f"cannot search for {query!r}: {error.orig}")
 
 
-def quote_terms(query: str) -> str:
-    """Each word as an FTS5 string, so punctuation in user input is not syntax."""
-    words = [w.replace('"', '""') for w in query.split()]
-    return " ".join(f'"{w}"' for w in words) or '""'
+def show_sql(statement: Select[Any]) -> str:
+    """The SQL of a statement with its values written in, for ``--sql``."""
+    return str(statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+
+
+def find_article(conn: Connection, reference: str) -> int | None:
+    """The id of the article ``reference`` names: its id, or any address of it.
+
+    Addresses are normalised as the crawl normalises them (tracking and AMP parameters,
+    AMP-cache links ...) and looked up among the identity URLs and every known alias.
+    """
+    reference = reference.strip()
+    if reference.isdigit():
+        return conn.execute(select(A.id).where(A.id == int(reference))).scalar()
+    try:
+        address = normalize_url(reference)
+    except ValueError:
+        return None
+    found = conn.execute(select(A.id).where(A.url.in_({address, reference}))).scalar()
+    if found is None:
+        found = conn.execute(
+            select(ArticleUrlRow.article_id).where(ArticleUrlRow.url.in_({address, reference}))
+        ).scalar()
+    return found
+
+
+def copies_statement(article_id: int) -> Select[Any]:
+    copy, story = aliased(ArticleRow), aliased(ArticleRow)
+    story_of = func.coalesce(ArticleRow.duplicate_of, ArticleRow.id)
+    wanted = select(story_of).where(ArticleRow.id == article_id).scalar_subquery()
+    columns: list[Any] = [
+        story.id.label("story_id"),
+        copy.id.label("article_id"),
+        func.coalesce(copy.duplicate_kind, "original").label("kind"),
+        copy.duplicate_similarity.label("similarity"),
+        copy.source,
+        copy.published_at,
+        copy.title,
+        copy.url,
+    ]
+    return (
+        select(*columns)
+        .join_from(copy, story, story.id == func.coalesce(copy.duplicate_of, copy.id))
+        .where(story.id == wanted)
+        .order_by(copy.duplicate_of.is_not(None), copy.first_seen_at)
+    )
+
+
+def copies(engine: Engine, reference: str) -> Listing | None:
+    """Every copy of the story the article belongs to, original first; None if unknown."""
+    with engine.connect() as conn:
+        article_id = find_article(conn, reference)
+    return None if article_id is None else stream(engine, copies_statement(article_id))
+
+
+def article(engine: Engine, reference: str) -> dict[str, Any] | None:
+    """One article with every column, its other addresses and the copies of its story."""
+    with engine.connect() as conn:
+        article_id = find_article(conn, reference)
+        if article_id is None:
+            return None
+        row = conn.execute(select(ArticleRow.__table__).where(A.id == article_id)).mappings().one()
+        addresses = conn.execute(
+            select(ArticleUrlRow.url)
+            .where(ArticleUrlRow.article_id == article_id)
+            .order_by(ArticleUrlRow.first_seen_at, ArticleUrlRow.url)
+        ).scalars()
+        found = {**row, "addresses": list(addresses)}
+        found["copies"] = [dict(r) for r in conn.execute(copies_statement(article_id)).mappings()]
+    return found
+
+
+def export_statement(filters: Filters) -> Select[Any]:
+    return select(ArticleRow.__table__).where(*filters.clauses()).order_by(A.id)
+
+
+def export_rows(engine: Engine, filters: Filters | None = None) -> Listing:
+    return stream(engine, export_statement(filters or Filters()))
 
 
 def runs(engine: Engine, limit: int = 10) -> list[dict[str, Any]]:
@@ -125,6 +229,9 @@ def runs(engine: Engine, limit: int = 10) -> list[dict[str, Any]]:
         stats = json.loads(stats) if isinstance(stats, str) else (stats or {})
         row.update(summarize_run(stats))
     return rows
+
+
+RUN_COLUMNS: Final = ("id", "spider", "started_at", "finished_at", "status")
 
 
 def summarize_run(stats: dict[str, Any]) -> dict[str, int]:
@@ -141,29 +248,3 @@ def summarize_run(stats: dict[str, Any]) -> dict[str, int]:
         "skipped": total("newscrawl/skipped/") + int(stats.get("newscrawl/deltafetch/skipped", 0)),
         "errors": total("newscrawl/errors/") + int(stats.get("newscrawl/store/failed", 0)),
     }
-
-
-def copies(engine: Engine, story: str) -> list[dict[str, Any]]:
-    ident = int(story) if story.isdigit() else -1
-    with engine.connect() as conn:
-        return [
-            dict(r._mapping) for r in conn.execute(text(COPIES_SQL), {"id": ident, "url": story})
-        ]
-
-
-def export_rows(
-    engine: Engine,
-    *,
-    source: str | None = None,
-    since: str | None = None,
-    include_duplicates: bool = False,
-) -> Iterator[dict[str, Any]]:
-    filters, params = article_filters(source, since, include_duplicates)
-    sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM articles WHERE 1=1{filters} ORDER BY id"
-    with engine.connect() as conn:
-        for row in conn.execute(text(sql), params):
-            data = dict(row._mapping)
-            for key in ("categories", "tags"):
-                if isinstance(data[key], str):
-                    data[key] = json.loads(data[key])
-            yield data

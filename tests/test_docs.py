@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 
 from newscrawl import settings
@@ -14,12 +16,55 @@ DOCS = Path(__file__).resolve().parent.parent / "docs"
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-@pytest.mark.parametrize("name", sorted(cli.commands))
+def all_commands(group: click.Group = cli, prefix: str = "") -> Iterator[tuple[str, click.Command]]:
+    """Every command by its full name ("db upgrade"), subcommands of groups included."""
+    for name, command in sorted(group.commands.items()):
+        yield prefix + name, command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, f"{prefix}{name} ")
+
+
+COMMANDS = dict(all_commands())
+
+
+def cli_section(name: str) -> str:
+    """The text under ``## newscrawl NAME`` in docs/cli.md, up to the next heading."""
+    text = (DOCS / "cli.md").read_text()
+    heading = rf"^## newscrawl {re.escape(name)}(?: [A-Z.]+)*\n"  # then its ARGUMENTS
+    found = re.search(rf"{heading}(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert found, f"docs/cli.md has no section '## newscrawl {name}'"
+    return found.group(1)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_commands_are_documented_with_an_example(name: str) -> None:
-    command = cli.commands[name]
+    command = COMMANDS[name]
     assert command.help, f"{name} is missing its help"
     assert "Example:" in command.help, f"{name}'s help has no example"
-    assert f"## newscrawl {name}" in (DOCS / "cli.md").read_text()
+    section = cli_section(name)
+    if not isinstance(command, click.Group):
+        assert re.search(rf"^    newscrawl {name}\b", section, re.M), f"no example of {name}"
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_every_option_is_documented(name: str) -> None:
+    """Each option of each command is named in that command's section of docs/cli.md."""
+    section = cli_section(name)
+    missing = [
+        option
+        for param in COMMANDS[name].params
+        if isinstance(param, click.Option) and "--help" not in param.opts
+        for option in param.opts
+        if not re.search(rf"(?<![\w-]){re.escape(option)}(?![\w-])", section)
+    ]
+    assert not missing, f"docs/cli.md does not document {name} {missing}"
+
+
+def test_the_group_options_are_documented() -> None:
+    intro = (DOCS / "cli.md").read_text().split("\n## ")[0]
+    for param in cli.params:
+        if isinstance(param, click.Option) and "--help" not in param.opts:
+            assert any(f"`newscrawl {o}`" in intro for o in param.opts), param.opts
 
 
 def test_settings_are_documented() -> None:

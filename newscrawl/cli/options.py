@@ -1,23 +1,29 @@
-"""What the commands share: the --db and output options, opening the store, printing rows."""
+"""What the commands share: the --db and date options, opening the store; the output
+options and printing rows are in ``output`` (re-exported here).
+"""
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from newscrawl.cli.output import emit, output_options
 from newscrawl.db import make_engine, resolve_db_url, sqlite_path
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 F = TypeVar("F", bound=Callable[..., Any])
+# emit and output_options live in output.py; commands import them from here too.
+__all__ = [
+    "InstantParam", "date_options", "db_option", "emit", "open_store", "output_options",
+    "parse_setting", "store_location",
+]  # fmt: skip
 
 
 def db_option(fn: F) -> F:
@@ -30,12 +36,35 @@ def db_option(fn: F) -> F:
     )(fn)
 
 
-def output_options(fn: F) -> F:
-    """--json, --jsonl, --csv or a plain table (the default)."""
+class InstantParam(click.ParamType):  # type: ignore[type-arg]
+    """An ISO 8601 date or datetime, or an age (24h, 7d), as an aware UTC datetime."""
+
+    name = "DATE"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from newscrawl.instants import InstantError, parse_instant
+
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_instant(str(value))
+        except InstantError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def date_options(fn: F) -> F:
+    """--since and --until: published on or after / on or before an instant."""
     for option in (
-        click.option("--csv", "fmt", flag_value="csv", help="Output CSV."),
-        click.option("--jsonl", "fmt", flag_value="jsonl", help="Output one JSON object a line."),
-        click.option("--json", "fmt", flag_value="json", help="Output a JSON array."),
+        click.option(
+            "--until",
+            type=InstantParam(),
+            help="Published on or before DATE: 2024-05-31, 2024-05-31T18:00+02:00, 24h, 7d.",
+        ),
+        click.option(
+            "--since",
+            type=InstantParam(),
+            help="Published on or after DATE: 2024-05-01, 2024-05-01T09:30Z, 30m, 24h, 7d, 2w.",
+        ),
     ):
         fn = option(fn)
     return fn
@@ -78,41 +107,6 @@ def open_store(db: str | None, *, write: bool = False) -> Engine:
         raise click.ClickException(str(exc)) from exc
     except SQLAlchemyError as exc:
         raise click.ClickException(f"cannot open the database {where}: {exc}") from exc
-
-
-def emit(rows: Iterable[dict[str, Any]], fmt: str | None, columns: list[str] | None = None) -> None:
-    rows = list(rows)
-    if fmt == "json":
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
-        return
-    if fmt == "jsonl":
-        for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False, default=str))
-        return
-    columns = columns or (list(rows[0]) if rows else [])
-    if fmt == "csv":
-        writer = csv.DictWriter(sys.stdout, fieldnames=columns, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(rows)
-        return
-    print_table(rows, columns)
-
-
-def print_table(rows: list[dict[str, Any]], columns: list[str], width: int = 60) -> None:
-    if not rows:
-        click.echo("(no rows)")
-        return
-
-    def cell(value: Any) -> str:
-        text = "" if value is None else str(value).replace("\n", " ")
-        return text if len(text) <= width else text[: width - 1] + "…"
-
-    table = [[cell(r.get(c)) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(r[i]) for r in table)) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    click.echo("  ".join("-" * w for w in widths))
-    for r in table:
-        click.echo("  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)))
 
 
 def parse_setting(values: tuple[str, ...]) -> dict[str, str]:

@@ -1,16 +1,19 @@
-"""Commands that read the store: stats, search, runs, copies, export."""
+"""Commands that read the store: stats, search, runs, copies, show (export: exporting.py).
+
+They open the store read-only (newscrawl.cli.options.open_store) and never change it.
+"""
 
 from __future__ import annotations
 
-import csv
-import json
+from datetime import datetime
 from typing import Any
 
 import click
 
 from newscrawl import queries
 from newscrawl.cli.group import cli
-from newscrawl.cli.options import db_option, emit, open_store, output_options
+from newscrawl.cli.options import date_options, db_option, emit, open_store, output_options
+from newscrawl.cli.output import plain, to_json
 
 
 @cli.command()
@@ -23,7 +26,8 @@ def stats(db: str | None, fmt: str | None) -> None:
     Example:
         newscrawl stats --csv > per-source.csv
     """
-    emit(queries.stats(open_store(db)), fmt)
+    listing = queries.stats(open_store(db))
+    emit(listing.rows, fmt, listing.columns)
 
 
 @cli.command()
@@ -32,7 +36,7 @@ def stats(db: str | None, fmt: str | None) -> None:
 @output_options
 @click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--source", help="Only this source.")
-@click.option("--since", metavar="DATE", help="Published on or after DATE (2024-05-01).")
+@date_options
 @click.option("--all", "include_duplicates", is_flag=True, help="Include duplicate copies.")
 @click.option("--sql", "show_sql", is_flag=True, help="Show the SQL instead of running it.")
 def search(
@@ -41,30 +45,31 @@ def search(
     fmt: str | None,
     limit: int,
     source: str | None,
-    since: str | None,
+    since: datetime | None,
+    until: datetime | None,
     include_duplicates: bool,
     show_sql: bool,
 ) -> None:
-    """Full-text search over titles and texts, best matches first.
+    """Full-text search over titles and texts, best matches first, with the URL and a
+    snippet around the hit.
 
     QUERY is FTS5 syntax ("exact phrase", AND, OR, NOT, prefix*); plain words work too.
 
     \b
     Example:
         newscrawl search '"harbour bridge" NOT traffic' --since 2024-01-01
+        newscrawl search storm --since 7d --jsonl
     """
+    filters = queries.Filters(source, since, until, include_duplicates)
     if show_sql:
-        sql, _ = queries.search_sql(source, since, include_duplicates)
-        click.echo(sql.strip())
+        click.echo(queries.show_sql(queries.search_statement(query, limit, filters)))
         return
+    engine = open_store(db)
     try:
-        rows = queries.search(
-            open_store(db), query, limit=limit, source=source, since=since,
-            include_duplicates=include_duplicates,
-        )  # fmt: skip
+        listing = queries.search(engine, query, limit=limit, filters=filters)
     except queries.QueryError as exc:
         raise click.ClickException(str(exc)) from exc
-    emit(rows, fmt, ["id", "source", "published_at", "title", "snippet"] if not fmt else None)
+    emit(listing.rows, fmt, listing.columns, focus="snippet")
 
 
 @cli.command()
@@ -78,69 +83,63 @@ def runs(db: str | None, fmt: str | None, limit: int) -> None:
     Example:
         newscrawl runs --limit 5
     """
-    emit(queries.runs(open_store(db), limit), fmt)
+    columns = (*queries.RUN_COLUMNS, *queries.summarize_run({}))
+    emit(queries.runs(open_store(db), limit), fmt, columns)
 
 
 @cli.command()
-@click.argument("story")
+@click.argument("article")
 @db_option
 @output_options
-def copies(story: str, db: str | None, fmt: str | None) -> None:
-    """Every copy of a story (by article id or URL), with its source and how it matched.
+def copies(article: str, db: str | None, fmt: str | None) -> None:
+    """Every copy of a story, original first, with its source and how it matched.
+
+    ARTICLE is an article id or any address of one: its URL, or another address that led
+    to it (a redirect, a tracking-parameter or AMP address).
 
     \b
     Example:
         newscrawl copies 42
+        newscrawl copies 'https://example.com/story?utm_source=rss'
     """
-    rows = queries.copies(open_store(db), story)
-    if not rows:
-        raise click.ClickException(f"no article with id or url {story!r}")
-    emit(rows, fmt)
+    listing = queries.copies(open_store(db), article)
+    if listing is None:
+        raise click.ClickException(f"no article with id or address {article!r}")
+    emit(listing.rows, fmt, listing.columns)
 
 
 @cli.command()
+@click.argument("article")
 @db_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl", show_default=True
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.File("w", encoding="utf-8"),
-    default="-",
-    help="File to write [default: stdout].",
-)
-@click.option("--source", help="Only this source.")
-@click.option("--since", metavar="DATE", help="Published on or after DATE.")
-@click.option("--all", "include_duplicates", is_flag=True, help="Include duplicate copies.")
-def export(
-    db: str | None,
-    fmt: str,
-    output: Any,
-    source: str | None,
-    since: str | None,
-    include_duplicates: bool,
-) -> None:
-    """Export articles (stories only unless --all) as JSON lines or CSV.
+@click.option("--json", "fmt", flag_value="json", help="Output one JSON object.")
+@click.option("--jsonl", "fmt", flag_value="jsonl", help="Output one JSON object on one line.")
+def show(article: str, db: str | None, fmt: str | None) -> None:
+    """One article with all its metadata, its other addresses, its text and its copies.
+
+    ARTICLE is an article id or any address of one (normalised, aliases included).
 
     \b
     Example:
-        newscrawl export --since 2024-05-01 -o may.jsonl
+        newscrawl show 42
+        newscrawl show 'https://example.com/story/amp' --json
     """
-    rows = queries.export_rows(
-        open_store(db), source=source, since=since, include_duplicates=include_duplicates
-    )
-    if fmt == "csv":
-        writer = csv.DictWriter(output, fieldnames=list(queries.EXPORT_COLUMNS))
-        writer.writeheader()
-        for row in rows:
-            writer.writerow(
-                {
-                    **row,
-                    "categories": json.dumps(row["categories"]),
-                    "tags": json.dumps(row["tags"]),
-                }
-            )
+    found = queries.article(open_store(db), article)
+    if found is None:
+        raise click.ClickException(f"no article with id or address {article!r}")
+    if fmt:
+        click.echo(to_json(found, 2 if fmt == "json" else None))
         return
-    for row in rows:
-        output.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+    print_article(found)
+
+
+def print_article(found: dict[str, Any]) -> None:
+    fields = [k for k in found if k not in ("text", "copies", "addresses")]
+    width = max(len(k) for k in fields)
+    for key in fields:
+        value = found[key]
+        shown = ", ".join(value) if isinstance(value, list) else str(plain(value))
+        click.echo(f"{key.ljust(width)}  {'' if value is None else shown}")
+    click.echo(f"{'addresses'.ljust(width)}  " + f"\n{' ' * (width + 2)}".join(found["addresses"]))
+    click.echo("\n" + found["text"] + "\n")
+    click.echo("Copies of this story:")
+    emit(found["copies"], None, queries.COPY_COLUMNS)
