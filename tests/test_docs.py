@@ -103,3 +103,18 @@ def test_html_clean_is_declared_for_stock_pip() -> None:
     """A stock venv's pip 23 does not resolve justext's `lxml[html_clean]`; we name it."""
     pyproject = (README.parent / "pyproject.toml").read_text()
     assert '"lxml-html-clean' in pyproject
+
+
+def test_schema_doc_names_every_table_and_column() -> None:
+    from newscrawl.db import Base
+
+    documented = (DOCS / "schema.md").read_text()
+    missing = [
+        f"{table.name}.{column}"
+        for table in Base.metadata.sorted_tables
+        for column in [table.name, *table.columns.keys()]
+        if not re.search(rf"\b{re.escape(column)}\b", documented)
+    ]
+    assert not missing, f"docs/schema.md does not describe {missing}"
+    for name in ("articles_fts", "stories", "story_copies", "alembic_version"):
+        assert f"`{name}" in documented, name
