@@ -287,10 +287,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-    cursor.close()
+    # No mmap for readers: an export or a search scans much of the file, and mapped pages
+    # count in the process's memory, which would then grow with the store's size.
+    dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
 
 def _writable(path: Path) -> bool:
