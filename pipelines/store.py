@@ -1,8 +1,9 @@
 """Writes articles to the store in batched transactions, deciding duplicates as it goes.
 
 Per item, inside the batch's transaction: an address already known (identity URL or any
-alias) updates that row; otherwise the near-duplicate index decides whether the text is a
-copy of an earlier original. Rows of the same batch are visible to later items, so copies
+alias) updates that row; the same text at a stored article's address with another query
+string becomes an alias of it; otherwise the near-duplicate index decides whether the text
+is a copy of an earlier original. Rows of the same batch are visible to later items, so copies
 within one batch are caught too. A batch that fails is retried item by item, so one bad
 item costs only itself.
 """
@@ -24,7 +25,7 @@ from newscrawl.db import (
     resolve_db_url,
     utcnow,
 )
-from newscrawl.dedupe import NearDuplicateIndex, content_hash
+from newscrawl.dedupe import NearDuplicateIndex, content_hash, query_variant_of
 from newscrawl.urls import normalize_url
 from pipelines.dedupe import index_from_settings
 
@@ -123,6 +124,11 @@ class StorePipeline:
         existing = self._known_id(conn, identity, aliases)
         if existing is not None:
             outcome = self._update(conn, existing, item, digest, signature, now)
+        elif (variant := query_variant_of(conn, aliases, digest)) is not None:
+            # The same text at the address of a stored article with another query string
+            # (story.html?storylist=world): one article, so this address is an alias of it.
+            self._update(conn, variant, item, digest, signature, now)
+            existing, outcome = variant, "aliased"
         else:
             existing, outcome = self._insert(conn, item, digest, signature, now)
         self._add_aliases(conn, existing, aliases, now)
