@@ -26,7 +26,9 @@ from newscrawl.db import (
     utcnow,
 )
 from newscrawl.dedupe import NearDuplicateIndex, content_hash, query_variant_of
+from newscrawl.pages import save_page
 from newscrawl.urls import normalize_url
+from newscrawl.versions import keep_version
 from pipelines.dedupe import index_from_settings
 
 if TYPE_CHECKING:
@@ -49,12 +51,18 @@ UPDATABLE = (
 
 class StorePipeline:
     def __init__(
-        self, crawler: Crawler, db_url: str, batch_size: int, index: NearDuplicateIndex
+        self,
+        crawler: Crawler,
+        db_url: str,
+        batch_size: int,
+        index: NearDuplicateIndex,
+        keep_pages: bool = True,
     ) -> None:
         self.crawler = crawler
         self.db_url = db_url
         self.batch_size = max(1, batch_size)
         self.index = index
+        self.keep_pages = keep_pages
         self.buffer: list[ArticleItem] = []
         self.engine: Engine | None = None
 
@@ -68,6 +76,7 @@ class StorePipeline:
             resolve_db_url(s.get("NEWSCRAWL_DB") or None),
             s.getint("NEWSCRAWL_STORE_BATCH_SIZE", 100),
             index_from_settings(s),
+            s.getbool("NEWSCRAWL_KEEP_PAGES", True),
         )
 
     def open_spider(self) -> None:
@@ -161,6 +170,10 @@ class StorePipeline:
                 ArticleRow.content_hash,
                 ArticleRow.duplicate_of,
                 ArticleRow.first_seen_at,
+                ArticleRow.title,
+                ArticleRow.text,
+                ArticleRow.word_count,
+                ArticleRow.modified_at,
             ).where(ArticleRow.id == row_id)
         ).one()
         fetched = normalize_url(article.url)
@@ -171,20 +184,24 @@ class StorePipeline:
         values: dict[str, Any] = {"last_seen_at": now}
         # Only the page the article was stored from (or its canonical) refreshes the text:
         # an AMP or print variant reached later must not replace it with its own rendering.
-        changed = old.content_hash != digest and (
-            fetched == old.url or self._stored_from(conn, row_id, fetched, old.first_seen_at)
-        )
+        own_page = fetched == old.url or self._stored_from(conn, row_id, fetched, old.first_seen_at)
+        changed = own_page and (old.content_hash != digest or old.title != article.title)
         if changed:
+            # Edited at the source: the version it replaces is kept, not overwritten.
+            keep_version(conn, old, row_id, now)
+            self.inc("store/versions_kept")
             values.update({f: getattr(article, f) for f in UPDATABLE})
             values.update(
                 content_hash=digest,
                 categories=list(article.categories),
                 tags=list(article.tags),
             )
-            if old.duplicate_of is None:
+            if old.duplicate_of is None and old.content_hash != digest:
                 self.index.remove(conn, row_id)
                 self.index.add(conn, row_id, signature)
         conn.execute(update(ArticleRow).where(ArticleRow.id == row_id).values(**values))
+        if own_page:
+            self._keep_page(conn, row_id, item, fetched, now)
         return "updated" if changed else "unchanged"
 
     def _insert(
@@ -206,6 +223,7 @@ class StorePipeline:
         row_id = conn.execute(
             insert(ArticleRow).values(**values).returning(ArticleRow.id)
         ).scalar_one()
+        self._keep_page(conn, row_id, item, normalize_url(article.url), now)
         if duplicate is None:
             self.index.add(conn, row_id, signature)
             return row_id, "inserted"
@@ -216,6 +234,13 @@ class StorePipeline:
         )  # fmt: skip
         self.inc(f"dedupe/{duplicate.kind}")
         return row_id, "inserted_duplicate"
+
+    def _keep_page(
+        self, conn: Connection, row_id: int, item: ArticleItem, url: str, now: datetime
+    ) -> None:
+        if self.keep_pages and item.page is not None:
+            save_page(conn, row_id, url, item.page, now)
+            self.inc("store/pages_kept")
 
     def _stored_from(self, conn: Connection, row_id: int, url: str, first_seen: datetime) -> bool:
         """Whether ``url`` was an address of the fetch that first stored the article."""

@@ -114,9 +114,11 @@ def test_saved_queries_run(server: str, store: Path) -> None:
 def test_internal_tables_hidden_and_columns_described(server: str) -> None:
     database = get(f"{server}.json")
     visible = {t["name"] for t in database["tables"] if not t["hidden"]}
-    assert visible == {"articles", "article_urls", "crawl_runs", "duplicate_decisions"}
+    assert visible == {
+        "articles", "article_urls", "article_versions", "crawl_runs", "duplicate_decisions",
+    }  # fmt: skip
     hidden = {t["name"] for t in database["tables"] if t["hidden"]}
-    assert {"lsh_buckets", "articles_fts", "articles_fts_data"} <= hidden
+    assert {"lsh_buckets", "article_pages", "articles_fts", "articles_fts_data"} <= hidden
     served = get(server.rsplit("/", 1)[0] + "/-/metadata.json")["databases"]["news"]
     assert served["tables"]["stories"]["columns"]["title"]
 

@@ -23,7 +23,27 @@ def stats(db: str | None, fmt: str | None) -> None:
     Example:
         newscrawl stats --csv > per-source.csv
     """
-    emit(queries.stats(open_store(db)), fmt)
+    engine = open_store(db)
+    emit(queries.stats(engine), fmt)
+    if fmt is None:
+        kept_pages_line(engine)
+
+
+def kept_pages_line(engine: Any) -> None:
+    """How much the kept pages (article_pages) take, below the table."""
+    from sqlalchemy.exc import OperationalError
+
+    from newscrawl.pages import pages_size
+
+    try:
+        with engine.connect() as conn:
+            size = pages_size(conn)
+    except OperationalError:  # a store from before pages were kept
+        return
+    click.echo(
+        f"Kept pages: {size.pages}, {size.stored_bytes / 1e6:.1f} MB compressed "
+        f"({size.fetched_bytes / 1e6:.1f} MB as fetched)"
+    )
 
 
 @cli.command()
