@@ -260,7 +260,7 @@ class ArticleVersionRow(Base):
     text: Mapped[str] = mapped_column(Text)
     word_count: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
-    modified_at: Mapped[str | None] = mapped_column(String)  # as the page declared it
+    modified_at: Mapped[str | None] = mapped_column(UTCText)  # as the page declared it
     # When crawls first met this version, and when a crawl found it replaced.
     seen_from: Mapped[datetime] = mapped_column(UTCDateTime)
     replaced_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import select, update
 
 from newscrawl.article import Article
-from newscrawl.db import ArticlePageRow, ArticleRow
+from newscrawl.db import ArticlePageRow, ArticleRow, format_timestamp
 from newscrawl.dedupe import NearDuplicateIndex, content_hash
 from newscrawl.extract import extract_article
 from newscrawl.pages import page_body
@@ -34,6 +34,7 @@ EXTRACTED: Final = (
     "canonical_url", "title", "author", "published_at", "modified_at", "language",
     "description", "sitename", "categories", "tags", "image", "text", "word_count",
 )  # fmt: skip
+PAGE_DATES: Final = ("published_at", "modified_at")
 BATCH: Final = 200  # pages per transaction
 
 
@@ -110,7 +111,7 @@ def _reextract_one(
     values = {
         name: fresh[name]
         for name in EXTRACTED
-        if _comparable(fresh[name]) != _comparable(getattr(row, name))
+        if _comparable(name, fresh[name]) != _comparable(name, getattr(row, name))
     }
     if not values:
         report.unchanged += 1
@@ -124,5 +125,10 @@ def _reextract_one(
     report.changed += 1
 
 
-def _comparable(value: Any) -> Any:
+def _comparable(name: str, value: Any) -> Any:
+    if name in PAGE_DATES and value is not None:
+        try:
+            return format_timestamp(value)  # the stored spelling of the same instant
+        except ValueError:
+            return value
     return list(value) if isinstance(value, (list, tuple)) else value

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
 
-from newscrawl.db import ArticleRow, ArticleUrlRow, ArticleVersionRow
+from newscrawl.db import ArticleRow, ArticleUrlRow, ArticleVersionRow, format_timestamp
 from newscrawl.urls import normalize_url
 
 if TYPE_CHECKING:
@@ -40,8 +40,8 @@ class Version:
     def summary(self) -> dict[str, Any]:
         return {
             "version": self.number,
-            "seen_from": self.seen_from.isoformat(),
-            "replaced_at": self.replaced_at.isoformat() if self.replaced_at else None,
+            "seen_from": format_timestamp(self.seen_from),
+            "replaced_at": format_timestamp(self.replaced_at) if self.replaced_at else None,
             "modified_at": self.modified_at,
             "words": self.word_count,
             "title": self.title,

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import click
 
 from newscrawl.cli.group import cli
-from newscrawl.cli.options import db_option, emit, open_store, output_options
+from newscrawl.cli.options import db_option, emit, open_store, output_options, store_location
 
 
 def since_datetime(value: str | None) -> datetime | None:
@@ -41,13 +41,15 @@ def reextract(db: str | None, since: str | None, source: str | None) -> None:
     Example:
         newscrawl reextract --source gazette --since 2024-05-01
     """
-    from newscrawl.db import make_engine, resolve_db_url
+    from newscrawl.db import make_engine
     from newscrawl.reextract import reextract as run
     from newscrawl.runner import project_settings
 
     when = since_datetime(since)
-    open_store(db).dispose()  # the clear errors for a missing or wrong store
-    engine = make_engine(resolve_db_url(db), writer=True)
+    url, _ = store_location(db, must_exist=True)
+    open_store(db, write=True).dispose()  # upgrades an older store; one-line errors
+    # Writers take the write lock when they begin, as the crawl's store does.
+    engine = make_engine(url, create=False, writer=True)
     try:
         min_words = project_settings().getint("NEWSCRAWL_MIN_WORDS", 50)
         report = run(engine, since=when, source=source, min_words=min_words)
