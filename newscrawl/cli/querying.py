@@ -41,9 +41,18 @@ def kept_pages_line(engine: Any) -> None:
     except OperationalError:  # a store from before pages were kept
         return
     click.echo(
-        f"Kept pages: {size.pages}, {size.stored_bytes / 1e6:.1f} MB compressed "
-        f"({size.fetched_bytes / 1e6:.1f} MB as fetched)"
+        f"Kept pages: {size.pages}, {human_bytes(size.stored_bytes)} compressed "
+        f"({human_bytes(size.fetched_bytes)} as fetched)"
     )
+
+
+def human_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "kB", "MB"):
+        if size < 1000:
+            return f"{count} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"
 
 
 @cli.command()
