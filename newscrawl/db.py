@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -223,6 +224,46 @@ class DuplicateDecisionRow(Base):
     kind: Mapped[str] = mapped_column(String)
     similarity: Mapped[float | None] = mapped_column(Float)
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ArticlePageRow(Base):
+    """The fetched page an article's stored text was extracted from, zlib-compressed.
+
+    Kept so that ``newscrawl reextract`` can re-run extraction without crawling again;
+    ``NEWSCRAWL_KEEP_PAGES`` turns it off.
+    """
+
+    __tablename__ = "article_pages"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(String)  # the address it was fetched from
+    fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    size: Mapped[int] = mapped_column(Integer)  # bytes as fetched
+    body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib.compress(bytes as fetched)
+
+
+class ArticleVersionRow(Base):
+    """An earlier title and text of an article, kept when a later crawl found them changed.
+
+    The current version is the ``articles`` row; this table holds the ones it replaced.
+    """
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    word_count: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    modified_at: Mapped[str | None] = mapped_column(UTCText)  # as the page declared it
+    # When crawls first met this version, and when a crawl found it replaced.
+    seen_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class LshBucketRow(Base):

@@ -12,13 +12,16 @@ import hashlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select
 
 from newscrawl import minhash
-from newscrawl.db import ArticleRow, LshBucketRow
+from newscrawl.db import ArticleRow, ArticleUrlRow, LshBucketRow
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from sqlalchemy import Select
     from sqlalchemy.engine import Connection
 
@@ -31,6 +34,9 @@ DEFAULT_SHINGLE_SIZE: Final = 5
 DEFAULT_NUM_PERM: Final = 128
 DEFAULT_BAND_ROWS: Final = 3
 DEFAULT_MAX_CANDIDATES: Final = 20
+# Stored rows with one text checked for a query-string variant: exact copies of one text
+# are few, and a text shared by more rows (a boilerplate stub) is no address evidence.
+MAX_SAME_TEXT_ROWS: Final = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,42 @@ def content_hash(text: str) -> str:
 def compare(a: frozenset[int], b: frozenset[int]) -> Similarity:
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     return Similarity(len(small & large), len(small), len(large))
+
+
+def without_query(url: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def query_variant_of(conn: Connection, addresses: Iterable[str], digest: str) -> int | None:
+    """The stored article with exactly this text at one of ``addresses`` but another query.
+
+    A site that serves one story at ``story.html`` and ``story.html?storylist=world``
+    serves one article: the second address becomes an alias, not an exact-duplicate row.
+    ``addresses`` are normalised; the article's identity URL and its known aliases count.
+    """
+    bases = {without_query(url) for url in addresses}
+    ids = list(
+        conn.execute(
+            select(ArticleRow.id)
+            .where(ArticleRow.content_hash == digest)
+            .order_by(ArticleRow.id)
+            .limit(MAX_SAME_TEXT_ROWS)
+        ).scalars()
+    )
+    if not ids:
+        return None
+    known = conn.execute(
+        select(ArticleRow.id, ArticleRow.url)
+        .where(ArticleRow.id.in_(ids))
+        .union_all(
+            select(ArticleUrlRow.article_id, ArticleUrlRow.url).where(
+                ArticleUrlRow.article_id.in_(ids)
+            )
+        )
+    ).all()
+    matches = sorted(article_id for article_id, url in known if without_query(url) in bases)
+    return matches[0] if matches else None
 
 
 class NearDuplicateIndex:

@@ -22,6 +22,7 @@ import http.server
 import json
 import logging
 import mimetypes
+import signal
 import sys
 import threading
 from collections import Counter
@@ -42,6 +43,10 @@ MANIFEST_PATH: Final = DEMO_ROOT / "manifest.json"
 DEMO_SITES: Final = ("gazette", "courier")
 BASE_PLACEHOLDER: Final = b"{{BASE}}"
 DATED_PATH: Final = r"/20\d\d[/-]"  # article links of both outlets carry the year
+# The demo's fixed port (gazette; the courier gets the next one). Article addresses include
+# the port, so a fixed one is what makes a second `newscrawl demo` find the articles it
+# stored the first time instead of storing them again under new addresses.
+DEMO_PORT: Final = 8470
 
 # How the demo crawls each outlet: (source kind, entry path). Both kinds get exercised.
 DEMO_SOURCES: Final[Mapping[str, tuple[str, str]]] = {
@@ -371,6 +376,10 @@ def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, object]:
     return data
 
 
+class PortInUseError(RuntimeError):
+    """A demo outlet's port cannot be bound; the message says which and what to do."""
+
+
 def serve_demo(
     root: Path = DEMO_ROOT,
     sites: tuple[str, ...] = DEMO_SITES,
@@ -380,14 +389,24 @@ def serve_demo(
 ) -> dict[str, SiteServer]:
     """Start one server per outlet and return them by name; the caller stops them.
 
-    ``port=0`` gives each an ephemeral port; a fixed ``port`` is used for the first outlet
-    and the next ports for the others.
+    ``port=0`` gives each an ephemeral port. With a fixed ``port`` each outlet gets
+    ``port`` plus its place in :data:`DEMO_SITES`, so an outlet served alone has the same
+    address as when served with the others; a port already taken raises
+    :class:`PortInUseError`.
     """
     servers: dict[str, SiteServer] = {}
     try:
-        for offset, name in enumerate(sites):
+        for index, name in enumerate(sites):
+            offset = DEMO_SITES.index(name) if name in DEMO_SITES else index
             site_port = port + offset if port else 0
-            servers[name] = SiteServer(root / name, host=host, port=site_port).start()
+            try:
+                servers[name] = SiteServer(root / name, host=host, port=site_port).start()
+            except OSError as exc:
+                raise PortInUseError(
+                    f"cannot serve the demo outlet {name} on {host}:{site_port}: "
+                    f"{exc.strerror or exc}. Is another `newscrawl demo --serve` running? "
+                    "Choose other ports with --port N (the articles then get new addresses)."
+                ) from exc
     except BaseException:
         stop_all(servers)
         raise
@@ -401,14 +420,41 @@ def stop_all(servers: Mapping[str, SiteServer]) -> None:
 
 @contextmanager
 def demo_servers(
-    root: Path = DEMO_ROOT, sites: tuple[str, ...] = DEMO_SITES
+    root: Path = DEMO_ROOT, sites: tuple[str, ...] = DEMO_SITES, *, port: int = 0
 ) -> Iterator[dict[str, SiteServer]]:
     """``with demo_servers() as servers:`` the demo outlets, stopped on exit."""
-    servers = serve_demo(root, sites)
+    servers = serve_demo(root, sites, port=port)
     try:
         yield servers
     finally:
         stop_all(servers)
+
+
+@contextmanager
+def stop_signals() -> Iterator[threading.Event]:
+    """An event set by Ctrl-C or SIGTERM while the block runs, whatever handlers were before.
+
+    Scrapy's shutdown handlers outlive its crawl and only ask the (stopped) reactor to stop,
+    so after a crawl Ctrl-C would be swallowed; these handlers replace them. Install them
+    before saying "serving", so a signal sent on reading that line is never missed.
+    """
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def wait_until(stop: threading.Event) -> None:
+    # Short waits: signal handlers run in the main thread between them.
+    while not stop.wait(1.0):
+        pass
 
 
 def _toml_string(value: str) -> str:
@@ -443,21 +489,33 @@ def main(argv: list[str] | None = None) -> int:
         description="Serve the bundled demo news sites on 127.0.0.1 until Ctrl-C.",
     )
     parser.add_argument("site", nargs="?", choices=DEMO_SITES, help="one outlet (default: all)")
-    parser.add_argument("--port", type=int, default=0, help="port of the first outlet")
-    parser.add_argument("--sources", action="store_true", help="also print a sources.toml")
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=DEMO_PORT,
+        help="port of the gazette, the courier gets the next one (default: %(default)s, the "
+        "addresses `newscrawl demo` stores; 0: any free ports)",
+    )
+    parser.add_argument(
+        "--sources",
+        action="store_true",
+        help="print a sources.toml for the servers on stdout (the server lines go to stderr)",
+    )
     args = parser.parse_args(argv)
     sites = (args.site,) if args.site else DEMO_SITES
-    servers = serve_demo(sites=sites, port=args.port)
-    try:
-        for name, server in servers.items():
-            print(f"{name}: {server.base_url}/", flush=True)  # noqa: T201
-        if args.sources:
-            print(demo_sources_toml(servers), flush=True)  # noqa: T201
-        threading.Event().wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop_all(servers)
+    with stop_signals() as stop:
+        try:
+            servers = serve_demo(sites=sites, port=args.port)
+        except PortInUseError as exc:
+            parser.exit(1, f"error: {exc}\n")
+        try:
+            for name, server in servers.items():
+                print(f"{name}: {server.base_url}/", file=sys.stderr, flush=True)  # noqa: T201
+            if args.sources:
+                print(demo_sources_toml(servers), end="", flush=True)  # noqa: T201
+            wait_until(stop)
+        finally:
+            stop_all(servers)
     return 0
 
 

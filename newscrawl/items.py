@@ -20,6 +20,7 @@ class ArticleItem:
     fetched_at: datetime
     aliases: list[str] = field(default_factory=list)
     via: str | None = None  # feed, sitemap, site or urls: how the crawl reached the page
+    page: bytes | None = None  # the page as fetched, kept by the store for re-extraction
     # Filled by the dedupe pipeline, outside the database transaction, once per article.
     content_hash: str | None = None
     signature: object = None

@@ -7,6 +7,9 @@ import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from lxml import etree
+from lxml import html as lxml_html
+
 from newscrawl.article import Article
 from newscrawl.extract import extract_article
 
@@ -34,14 +37,49 @@ def read_page(path: Path) -> bytes:
     return data
 
 
+def declared_url(html: bytes) -> str | None:
+    """The absolute http(s) address the page declares for itself (canonical, else og:url).
+
+    Only the head is parsed when there is one: the declaration lives there, and a saved
+    page's body can be large.
+    """
+    end = html.lower().find(b"</head>")
+    head = html[: end + len(b"</head>")] if end >= 0 else html
+    try:
+        tree = lxml_html.document_fromstring(head)
+    except (etree.ParserError, ValueError):
+        return None
+    links = [
+        link.get("href")
+        for link in tree.iterfind(".//link[@rel]")
+        if "canonical" in (link.get("rel") or "").lower().split()
+    ]
+    metas = [
+        meta.get("content")
+        for meta in tree.iterfind(".//meta[@property]")
+        if (meta.get("property") or "").strip().lower() == "og:url"
+    ]
+    for value in (*links, *metas):
+        candidate = (value or "").strip()
+        if candidate.startswith(("http://", "https://")):
+            return candidate
+    return None
+
+
 def extract_files(paths: Iterable[Path], url: str | None = None) -> Iterator[dict[str, Any]]:
+    """One record per file: the article's fields, or the reason there is none.
+
+    Without ``url``, a page is extracted at the address it declares for itself, so a saved
+    home or tag page is judged as the listing it is; a page declaring none gets its
+    ``file://`` address.
+    """
     for path in page_files(paths):
         try:
             html = read_page(path)
         except (OSError, EOFError, zlib.error) as exc:
             yield {"file": str(path), "error": "unreadable", "detail": str(exc)}
             continue
-        page_url = url or path.resolve().as_uri()
+        page_url = url or declared_url(html) or path.resolve().as_uri()
         result = extract_article(html, page_url)
         if isinstance(result, Article):
             yield {"file": str(path), **result.as_dict()}

@@ -1,8 +1,9 @@
 """Writes articles to the store in batched transactions, deciding duplicates as it goes.
 
 Per item, inside the batch's transaction: an address already known (identity URL or any
-alias) updates that row; otherwise the near-duplicate index decides whether the text is a
-copy of an earlier original. Rows of the same batch are visible to later items, so copies
+alias) updates that row; the same text at a stored article's address with another query
+string becomes an alias of it; otherwise the near-duplicate index decides whether the text
+is a copy of an earlier original. Rows of the same batch are visible to later items, so copies
 within one batch are caught too. A batch that fails is retried item by item, so one bad
 item costs only itself.
 """
@@ -24,8 +25,10 @@ from newscrawl.db import (
     resolve_db_url,
     utcnow,
 )
-from newscrawl.dedupe import NearDuplicateIndex, content_hash
+from newscrawl.dedupe import NearDuplicateIndex, content_hash, query_variant_of
+from newscrawl.pages import save_page
 from newscrawl.urls import normalize_url
+from newscrawl.versions import keep_version
 from pipelines.dedupe import index_from_settings
 
 if TYPE_CHECKING:
@@ -48,12 +51,18 @@ UPDATABLE = (
 
 class StorePipeline:
     def __init__(
-        self, crawler: Crawler, db_url: str, batch_size: int, index: NearDuplicateIndex
+        self,
+        crawler: Crawler,
+        db_url: str,
+        batch_size: int,
+        index: NearDuplicateIndex,
+        keep_pages: bool = True,
     ) -> None:
         self.crawler = crawler
         self.db_url = db_url
         self.batch_size = max(1, batch_size)
         self.index = index
+        self.keep_pages = keep_pages
         self.buffer: list[ArticleItem] = []
         self.engine: Engine | None = None
 
@@ -67,6 +76,7 @@ class StorePipeline:
             resolve_db_url(s.get("NEWSCRAWL_DB") or None),
             s.getint("NEWSCRAWL_STORE_BATCH_SIZE", 100),
             index_from_settings(s),
+            s.getbool("NEWSCRAWL_KEEP_PAGES", True),
         )
 
     def open_spider(self) -> None:
@@ -123,6 +133,11 @@ class StorePipeline:
         existing = self._known_id(conn, identity, aliases)
         if existing is not None:
             outcome = self._update(conn, existing, item, digest, signature, now)
+        elif (variant := query_variant_of(conn, aliases, digest)) is not None:
+            # The same text at the address of a stored article with another query string
+            # (story.html?storylist=world): one article, so this address is an alias of it.
+            self._update(conn, variant, item, digest, signature, now)
+            existing, outcome = variant, "aliased"
         else:
             existing, outcome = self._insert(conn, item, digest, signature, now)
         self._add_aliases(conn, existing, aliases, now)
@@ -155,6 +170,10 @@ class StorePipeline:
                 ArticleRow.content_hash,
                 ArticleRow.duplicate_of,
                 ArticleRow.first_seen_at,
+                ArticleRow.title,
+                ArticleRow.text,
+                ArticleRow.word_count,
+                ArticleRow.modified_at,
             ).where(ArticleRow.id == row_id)
         ).one()
         fetched = normalize_url(article.url)
@@ -165,20 +184,24 @@ class StorePipeline:
         values: dict[str, Any] = {"last_seen_at": now}
         # Only the page the article was stored from (or its canonical) refreshes the text:
         # an AMP or print variant reached later must not replace it with its own rendering.
-        changed = old.content_hash != digest and (
-            fetched == old.url or self._stored_from(conn, row_id, fetched, old.first_seen_at)
-        )
+        own_page = fetched == old.url or self._stored_from(conn, row_id, fetched, old.first_seen_at)
+        changed = own_page and (old.content_hash != digest or old.title != article.title)
         if changed:
+            # Edited at the source: the version it replaces is kept, not overwritten.
+            keep_version(conn, old, row_id, now)
+            self.inc("store/versions_kept")
             values.update({f: getattr(article, f) for f in UPDATABLE})
             values.update(
                 content_hash=digest,
                 categories=list(article.categories),
                 tags=list(article.tags),
             )
-            if old.duplicate_of is None:
+            if old.duplicate_of is None and old.content_hash != digest:
                 self.index.remove(conn, row_id)
                 self.index.add(conn, row_id, signature)
         conn.execute(update(ArticleRow).where(ArticleRow.id == row_id).values(**values))
+        if own_page:
+            self._keep_page(conn, row_id, item, fetched, now)
         return "updated" if changed else "unchanged"
 
     def _insert(
@@ -200,6 +223,7 @@ class StorePipeline:
         row_id = conn.execute(
             insert(ArticleRow).values(**values).returning(ArticleRow.id)
         ).scalar_one()
+        self._keep_page(conn, row_id, item, normalize_url(article.url), now)
         if duplicate is None:
             self.index.add(conn, row_id, signature)
             return row_id, "inserted"
@@ -210,6 +234,13 @@ class StorePipeline:
         )  # fmt: skip
         self.inc(f"dedupe/{duplicate.kind}")
         return row_id, "inserted_duplicate"
+
+    def _keep_page(
+        self, conn: Connection, row_id: int, item: ArticleItem, url: str, now: datetime
+    ) -> None:
+        if self.keep_pages and item.page is not None:
+            save_page(conn, row_id, url, item.page, now)
+            self.inc("store/pages_kept")
 
     def _stored_from(self, conn: Connection, row_id: int, url: str, first_seen: datetime) -> bool:
         """Whether ``url`` was an address of the fetch that first stored the article."""

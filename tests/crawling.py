@@ -108,3 +108,26 @@ def assert_clean_articles(
             assert snippet in row["text"], (path, snippet)
         for snippet in truth["must_not_contain"]:
             assert snippet not in row["text"], (path, snippet)
+
+
+def free_ports(count: int = 2) -> int:
+    """The first of ``count`` consecutive free ports on 127.0.0.1 (for servers on fixed ports).
+
+    Tests never use the demo's default ports: other test runs on the machine may hold them.
+    """
+    import socket
+
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            first = probe.getsockname()[1]
+        if first + count > 65535:
+            continue
+        try:
+            for port in range(first, first + count):
+                with socket.socket() as s:
+                    s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return first
+    raise RuntimeError(f"no {count} consecutive free ports on 127.0.0.1")

@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from crawling import free_ports
 
 from newscrawl.cli import cli
 
@@ -34,7 +35,7 @@ def newscrawl(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A store filled by `newscrawl demo`, offline, as a newcomer runs it."""
     db = tmp_path_factory.mktemp("demo") / "news.db"
-    proc = newscrawl("demo", "--db", str(db))
+    proc = newscrawl("demo", "--db", str(db), "--port", str(free_ports(2)))
     assert proc.returncode == 0, proc.stderr
     assert "finished" in proc.stderr
     return db

@@ -19,10 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from crawling import free_ports
 
 from newscrawl.demo_server import (
     DEMO_ROOT,
+    DEMO_SITES,
     HitCounter,
+    PortInUseError,
     SiteServer,
     demo_servers,
     demo_sources_toml,
@@ -319,19 +322,62 @@ def test_demo_robots_txt_points_at_served_sitemap() -> None:
         assert "Disallow: /private/" in fetch(servers["gazette"].url("/robots.txt"))[2].decode()
 
 
-def test_module_serves_until_interrupted() -> None:
-    command = [sys.executable, "-m", "newscrawl.demo_server", "--sources", "courier"]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as proc:
+def test_module_serves_until_interrupted_with_its_toml_alone_on_stdout() -> None:
+    port = free_ports(2)
+    command = [sys.executable, "-m", "newscrawl.demo_server", "--sources", "--port", str(port)]
+    with subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as proc:
         try:
-            assert proc.stdout is not None
-            first = proc.stdout.readline().strip()
-            assert first.startswith("courier: http://127.0.0.1:")
-            base = first.removeprefix("courier: ").rstrip("/")
-            assert fetch(base + "/robots.txt")[0] == 200
-            assert proc.stdout.readline().startswith("# Demo sources")
+            assert proc.stderr is not None
+            lines = [proc.stderr.readline().strip() for _ in DEMO_SITES]
+            assert lines == [
+                f"gazette: http://127.0.0.1:{port}/",
+                f"courier: http://127.0.0.1:{port + 1}/",
+            ]
+            assert fetch(f"http://127.0.0.1:{port + 1}/robots.txt")[0] == 200
         finally:
             proc.send_signal(signal.SIGINT)
-            assert proc.wait(timeout=10) == 0
+            stdout, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    sources = tomllib.loads(stdout)["source"]
+    assert [s["urls"] for s in sources] == [
+        [f"http://127.0.0.1:{port}/feed.xml"],
+        [f"http://127.0.0.1:{port + 1}/sitemap.xml"],
+    ]
+
+
+def test_module_stops_on_sigterm_too() -> None:
+    command = [sys.executable, "-m", "newscrawl.demo_server", "courier", "--port", "0"]
+    with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as proc:
+        assert proc.stderr is not None
+        assert proc.stderr.readline().startswith("courier: http://127.0.0.1:")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+
+
+def test_fixed_ports_are_per_outlet_and_a_taken_port_is_a_clear_error() -> None:
+    port = free_ports(2)
+    with demo_servers(sites=("courier",), port=port) as alone:
+        assert alone["courier"].port == port + 1  # as when served with the gazette
+        with pytest.raises(PortInUseError, match=rf"courier on 127.0.0.1:{port + 1}: .*--port N"):
+            serve_demo(port=port)
+    with demo_servers(port=port) as both:
+        assert [s.port for s in both.values()] == [port, port + 1]
+
+
+def test_module_reports_a_taken_port_in_one_line() -> None:
+    port = free_ports(2)
+    with demo_servers(sites=("gazette",), port=port):
+        proc = subprocess.run(
+            [sys.executable, "-m", "newscrawl.demo_server", "--port", str(port)],
+            capture_output=True, text=True, timeout=30, check=False,
+        )  # fmt: skip
+    assert proc.returncode == 1
+    expected = f"error: cannot serve the demo outlet gazette on 127.0.0.1:{port}: "
+    assert proc.stderr.startswith(expected)
+    assert "Traceback" not in proc.stderr
+    assert proc.stdout == ""
 
 
 def test_main_help(capsys: pytest.CaptureFixture[str]) -> None:

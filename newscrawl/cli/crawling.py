@@ -13,6 +13,7 @@ from newscrawl import queries
 from newscrawl.cli.group import cli
 from newscrawl.cli.options import db_option, open_store, parse_setting
 from newscrawl.db import resolve_db_url
+from newscrawl.demo_server import DEMO_PORT
 
 EXIT_FAILED = 1
 EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
@@ -105,41 +106,62 @@ def crawl(
 
 @cli.command()
 @db_option
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEMO_PORT,
+    show_default=True,
+    help="Port of the first sample site; the second gets the next one. Articles are stored "
+    "under these addresses, so keep them to re-run the demo (0: any free ports).",
+)
 @click.option("--serve", is_flag=True, help="Keep serving the sample sites after the crawl.")
-def demo(db: str | None, serve: bool) -> None:
+def demo(db: str | None, port: int, serve: bool) -> None:
     """Serve the bundled sample news sites on 127.0.0.1 and crawl them into the store.
 
-    Works offline: two small outlets (a feed and a sitemap) with a syndicated story.
+    Works offline: two small outlets (a feed and a sitemap) with a syndicated story. The
+    sites are served on fixed ports, so a second run finds the same articles at the same
+    addresses and stores nothing new. --serve keeps them up until Ctrl-C.
 
     \b
     Example:
         newscrawl demo && newscrawl search storm
+        newscrawl demo --serve --port 9000
     """
-    from newscrawl.demo_server import demo_servers, demo_sources_toml
+    from newscrawl.demo_server import (
+        PortInUseError,
+        demo_sources_toml,
+        serve_demo,
+        stop_all,
+        stop_signals,
+        wait_until,
+    )
 
-    with demo_servers() as servers, tempfile.TemporaryDirectory() as tmp:
-        sources = Path(tmp) / "demo-sources.toml"
-        sources.write_text(demo_sources_toml(servers), encoding="utf-8")
-        for name, server in servers.items():
-            click.echo(f"Serving {name} at {server.base_url}", err=True)
-        overrides = {
-            "LOG_LEVEL": "WARNING",
-            "AUTOTHROTTLE_ENABLED": False,
-            "DOWNLOAD_DELAY": 0,
-            "NEWSCRAWL_SOURCES": str(sources),
-        }
-        try:
-            crawl_and_report("news", {"sources": str(sources), "refresh": "1"}, overrides, db)
-        finally:
-            click.echo(f"Database: {resolve_db_url(db)}", err=True)
-            where = f" --db {db}" if db else ""
-            click.echo(f"Next: newscrawl stats{where}; newscrawl search storm{where}", err=True)
-        if serve:
-            click.echo("Serving until Ctrl-C", err=True)
+    try:
+        servers = serve_demo(port=port)
+    except PortInUseError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            sources = Path(tmp) / "demo-sources.toml"
+            sources.write_text(demo_sources_toml(servers), encoding="utf-8")
+            for name, server in servers.items():
+                click.echo(f"Serving {name} at {server.base_url}", err=True)
+            overrides = {
+                "LOG_LEVEL": "WARNING",
+                "AUTOTHROTTLE_ENABLED": False,
+                "DOWNLOAD_DELAY": 0,
+                "NEWSCRAWL_SOURCES": str(sources),
+            }
             try:
-                import time
-
-                while True:
-                    time.sleep(3600)
-            except KeyboardInterrupt:
-                pass
+                crawl_and_report("news", {"sources": str(sources), "refresh": "1"}, overrides, db)
+            finally:
+                click.echo(f"Database: {resolve_db_url(db)}", err=True)
+                where = f" --db {db}" if db else ""
+                click.echo(f"Next: newscrawl stats{where}; newscrawl search storm{where}", err=True)
+        if serve:
+            with stop_signals() as stop:
+                click.echo("Serving until Ctrl-C", err=True)
+                wait_until(stop)
+            click.echo("Stopped serving", err=True)
+    finally:
+        stop_all(servers)

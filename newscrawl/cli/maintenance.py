@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
@@ -38,12 +39,19 @@ def reindex(db: str | None) -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-@click.option("--url", help="The page's address (for relative links and the canonical URL).")
+@click.option(
+    "--url",
+    help="The page's address (for relative links and the canonical URL) "
+    "[default: the page's own rel=canonical or og:url].",
+)
 @click.option("--jsonl", is_flag=True, help="One JSON object per line instead of indented JSON.")
 def extract(paths: tuple[str, ...], url: str | None, jsonl: bool) -> None:
     """Extract saved HTML files (or every .html / .html.gz file in a folder).
 
     Prints one JSON object per file: the article's fields, or {"file": ..., "error": REASON}.
+    Without --url each page is read at the address it declares (rel=canonical, else og:url),
+    so saved home and tag pages are recognised as listings. Exits 1 when no file gave an
+    article.
 
     \b
     Example:
@@ -51,5 +59,11 @@ def extract(paths: tuple[str, ...], url: str | None, jsonl: bool) -> None:
     """
     from newscrawl.saved_pages import extract_files
 
+    files = articles = 0
     for record in extract_files([Path(p) for p in paths], url):
+        files += 1
+        articles += "error" not in record
         click.echo(json.dumps(record, ensure_ascii=False, indent=None if jsonl else 2))
+    if not articles:
+        click.echo(f"Error: no article in {files} file{'s' * (files != 1)}", err=True)
+        sys.exit(1)

@@ -26,8 +26,37 @@ def stats(db: str | None, fmt: str | None) -> None:
     Example:
         newscrawl stats --csv > per-source.csv
     """
-    listing = queries.stats(open_store(db))
+    engine = open_store(db)
+    listing = queries.stats(engine)
     emit(listing.rows, fmt, listing.columns)
+    if fmt is None:
+        kept_pages_line(engine)
+
+
+def kept_pages_line(engine: Any) -> None:
+    """How much the kept pages (article_pages) take, below the table."""
+    from sqlalchemy.exc import OperationalError
+
+    from newscrawl.pages import pages_size
+
+    try:
+        with engine.connect() as conn:
+            size = pages_size(conn)
+    except OperationalError:  # a store from before pages were kept
+        return
+    click.echo(
+        f"Kept pages: {size.pages}, {human_bytes(size.stored_bytes)} compressed "
+        f"({human_bytes(size.fetched_bytes)} as fetched)"
+    )
+
+
+def human_bytes(count: int) -> str:
+    size = float(count)
+    for unit in ("bytes", "kB", "MB"):
+        if size < 1000:
+            return f"{count} bytes" if unit == "bytes" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{size:.1f} GB"
 
 
 @cli.command()

@@ -269,6 +269,7 @@ class NewsSpider(scrapy.Spider):
             fetched_at=datetime.now(UTC),
             aliases=list(dict.fromkeys(aliases)),
             via=response.meta.get("newscrawl_via"),
+            page=response.body,
         )
 
     # --- feeds -------------------------------------------------------------------------------
