@@ -32,7 +32,7 @@ from newscrawl.feeds import (
     sitemaps_from_robots,
 )
 from newscrawl.items import ArticleItem
-from newscrawl.urls import request_url, same_site
+from newscrawl.urls import is_http_url, request_url, same_site
 from newscrawl.workers import ExtractionWorkers
 
 if TYPE_CHECKING:
@@ -53,6 +53,12 @@ def split_urls(value: str | None) -> list[str]:
 
 class ArgumentError(ValueError):
     """A spider argument is missing or wrong; the message tells the user how to fix it."""
+
+
+def check_http_urls(urls: list[str]) -> None:
+    bad = [u for u in urls if not is_http_url(u)]
+    if bad:
+        raise ArgumentError(f"not http(s) URLs with a host: {', '.join(bad[:5])}")
 
 
 def parse_count(value: str | None, name: str) -> int | None:
@@ -103,6 +109,8 @@ class NewsSpider(scrapy.Spider):
         self.since_days_arg = since_days
         self.refresh = is_truthy(refresh) if refresh is not None else False
         self.argument_error: str | None = None
+        # Sources whose feed, sitemap or start page failed, with why (the run's exit status).
+        self.failed_sources: dict[str, str] = {}
         # Pages scheduled per target, for the site crawl's page limit and link dedupe.
         self.scheduled: dict[str, set[str]] = defaultdict(set)
 
@@ -148,6 +156,9 @@ class NewsSpider(scrapy.Spider):
             logger.error("%s: %s", self.name, exc, extra={"spider": self})
             self.inc("errors/bad_arguments")
             return
+        sources = {self.source_name(r.meta["newscrawl_target"]) for r in requests}
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("newscrawl/sources/total", len(sources))
         for request in requests:
             yield request
 
@@ -158,9 +169,7 @@ class NewsSpider(scrapy.Spider):
         """The ``-a url=`` addresses; ``usage`` tells the user how to give them."""
         if not self.urls:
             raise ArgumentError(usage)
-        bad = [u for u in self.urls if not u.startswith(("http://", "https://"))]
-        if bad:
-            raise ArgumentError(f"not http(s) URLs: {', '.join(bad[:5])}")
+        check_http_urls(self.urls)
         return self.urls
 
     def since_days(self) -> int | None:
@@ -183,9 +192,36 @@ class NewsSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newscrawl/{key}", count)
 
+    @staticmethod
+    def source_name(target: Target) -> str:
+        """A named source of the sources file, else the start URL it came from."""
+        return target.source or target.key
+
+    def source_failed(self, meta: dict[str, Any], reason: str) -> None:
+        """Counts a failed feed, sitemap or start page against its source (first reason kept)."""
+        target = meta.get("newscrawl_target")
+        if not meta.get("newscrawl_entry") or not isinstance(target, Target):
+            return
+        name = self.source_name(target)
+        if name in self.failed_sources:
+            return
+        self.failed_sources[name] = reason
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("newscrawl/failed_sources", dict(self.failed_sources))
+        self.crawler.stats.set_value("newscrawl/sources/failed", len(self.failed_sources))
+        logger.warning("Source %s failed: %s", name, reason, extra={"spider": self})
+
     # --- requests ----------------------------------------------------------------------------
     def _request(
-        self, url: str, callback: Any, target: Target, via: str, *, article: bool, depth: int = 0
+        self,
+        url: str,
+        callback: Any,
+        target: Target,
+        via: str,
+        *,
+        article: bool,
+        depth: int = 0,
+        entry: bool = False,
     ) -> Request:
         return Request(
             request_url(url),
@@ -196,22 +232,28 @@ class NewsSpider(scrapy.Spider):
                 "newscrawl_via": via,
                 "newscrawl_article": article,
                 "newscrawl_depth": depth,
+                # A feed, sitemap or start page: its failure is its source's failure.
+                "newscrawl_entry": entry,
             },
         )
 
-    def article_request(self, url: str, target: Target, via: str) -> Request:
-        return self._request(url, self.parse_article, target, via, article=True)
+    def article_request(
+        self, url: str, target: Target, via: str, *, entry: bool = False
+    ) -> Request:
+        return self._request(url, self.parse_article, target, via, article=True, entry=entry)
 
     def feed_request(self, url: str, target: Target) -> Request:
-        return self._request(url, self.parse_feed, target, "feed", article=False)
+        return self._request(url, self.parse_feed, target, "feed", article=False, entry=True)
 
     def sitemap_request(self, url: str, target: Target) -> Request:
-        return self._request(url, self.parse_sitemap, target, "sitemap", article=False)
+        return self._request(url, self.parse_sitemap, target, "sitemap", article=False, entry=True)
 
     def page_request(self, url: str, target: Target, depth: int = 0) -> Request:
         # Start pages of a site crawl are fetched every run; deeper pages may be stored
         # articles, which the incremental filter then skips.
-        return self._request(url, self.parse_page, target, "site", article=depth > 0, depth=depth)
+        return self._request(
+            url, self.parse_page, target, "site", article=depth > 0, depth=depth, entry=depth == 0
+        )
 
     def site_start(self, target: Target, url: str) -> Request:
         self.scheduled[target.key].add(request_url(url))
@@ -227,6 +269,7 @@ class NewsSpider(scrapy.Spider):
             "Could not fetch %s: %s", request.url, failure.getErrorMessage(),
             extra={"spider": self},
         )  # fmt: skip
+        self.source_failed(request.meta, f"{kind} {request.url}")
 
     # --- articles ----------------------------------------------------------------------------
     async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
@@ -289,6 +332,7 @@ class NewsSpider(scrapy.Spider):
                 return
             self.inc("feeds/invalid")
             logger.warning("Not a usable feed: %s (%s)", response.url, exc, extra={"spider": self})
+            self.source_failed(response.meta, f"not_a_feed {response.url}")
             return
         self.inc("feeds/parsed")
         for entry in self.recent(entries, target, "feeds"):
@@ -308,6 +352,7 @@ class NewsSpider(scrapy.Spider):
             if not found:
                 self.inc("sitemaps/invalid")
                 logger.warning("No Sitemap: lines in %s", response.url, extra={"spider": self})
+                self.source_failed(response.meta, f"no_sitemaps {response.url}")
             for url in found:
                 yield self.sitemap_request(url, target)
             return
@@ -318,6 +363,7 @@ class NewsSpider(scrapy.Spider):
             logger.warning(
                 "Not a usable sitemap: %s (%s)", response.url, exc, extra={"spider": self}
             )
+            self.source_failed(response.meta, f"not_a_sitemap {response.url}")
             return
         self.inc("sitemaps/parsed")
         entries = list(self.sitemap_filter(sitemap.entries, target))
