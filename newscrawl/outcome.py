@@ -99,9 +99,10 @@ def summary_line(run_id: object, status: str, stats: dict[str, Any]) -> str:
     parts.append(f"errors {counts['errors']}")
     line = f"Run {run_id} {status} in {duration(stats)}: " + ", ".join(parts)
     failed = failed_sources(stats)
+    sources = f"{counts['sources']} source" + ("" if counts["sources"] == 1 else "s")
     if failed:
         listed = ", ".join(f"{name} ({why})" for name, why in failed.items())
-        line += f"; {len(failed)} of {counts['sources']} sources failed: {listed}"
+        line += f"; {len(failed)} of {sources} failed: {listed}"
     elif counts["sources"]:
-        line += f"; {counts['sources']} sources ok"
+        line += f"; {sources} ok"
     return line

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any, Final
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
+from newscrawl.outcome import failed_sources, summarize_run
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -41,6 +43,11 @@ LIMIT :limit
 RUNS_SQL: Final = """
 SELECT id, spider, started_at, finished_at, status, stats
 FROM crawl_runs ORDER BY id DESC LIMIT :limit
+"""
+
+RUN_SQL: Final = """
+SELECT id, spider, started_at, finished_at, status, finish_reason, arguments, stats
+FROM crawl_runs WHERE id = :id
 """
 
 COPIES_SQL: Final = """
@@ -118,29 +125,34 @@ def quote_terms(query: str) -> str:
 
 
 def runs(engine: Engine, limit: int = 10) -> list[dict[str, Any]]:
+    """Recent runs with their summary counts and failed sources (``name: why; ...``)."""
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(text(RUNS_SQL), {"limit": limit})]
     for row in rows:
-        stats = row.pop("stats")
-        stats = json.loads(stats) if isinstance(stats, str) else (stats or {})
+        stats = _decoded(row.pop("stats"))
         row.update(summarize_run(stats))
+        failed = [f"{k}: {v}" for k, v in failed_sources(stats).items()]
+        if stats.get("newscrawl/argument_error"):
+            failed.insert(0, f"arguments: {stats['newscrawl/argument_error']}")
+        row["failed"] = "; ".join(failed)
     return rows
 
 
-def summarize_run(stats: dict[str, Any]) -> dict[str, int]:
-    """The few numbers a cron log needs, from a run's full stats."""
+def run(engine: Engine, run_id: int) -> dict[str, Any] | None:
+    """One run's row with its full stats decoded, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(text(RUN_SQL), {"id": run_id}).first()
+    if row is None:
+        return None
+    data = dict(row._mapping)
+    for key in ("arguments", "stats"):
+        data[key] = _decoded(data[key])
+    return data
 
-    def total(prefix: str) -> int:
-        return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
 
-    return {
-        "fetched": int(stats.get("newscrawl/pages/fetched", 0)),
-        "new": int(stats.get("newscrawl/store/inserted", 0)),
-        "duplicates": total("newscrawl/dedupe/"),
-        "updated": int(stats.get("newscrawl/store/updated", 0)),
-        "skipped": total("newscrawl/skipped/") + int(stats.get("newscrawl/deltafetch/skipped", 0)),
-        "errors": total("newscrawl/errors/") + int(stats.get("newscrawl/store/failed", 0)),
-    }
+def _decoded(value: Any) -> dict[str, Any]:
+    decoded = json.loads(value) if isinstance(value, str) else value
+    return decoded if isinstance(decoded, dict) else {}
 
 
 def copies(engine: Engine, story: str) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from newscrawl.db import project_dir, sqlite_path
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
+    from twisted.internet.task import LoopingCall
 
 CLEAR_LINE = "\r\x1b[K"
 
@@ -68,6 +69,7 @@ class RunLog:
         self.log_file_mode = "a" if settings.getbool("LOG_FILE_APPEND", True) else "w"
         self.path = self.dir / f"pending-{os.getpid()}.log"
         self.handlers: list[logging.Handler] = []
+        self.progress_line: ProgressLine | None = None
         self.previous_level = logging.root.level
 
     def __enter__(self) -> RunLog:
@@ -128,11 +130,12 @@ class RunLog:
             if path != self.path and (too_old or too_many):
                 path.unlink(missing_ok=True)
 
-    def progress(self, crawler: Crawler) -> ProgressLine | None:
+    def show_progress(self, crawler: Crawler) -> None:
         """A live progress line when stderr is a terminal and the full log is not shown."""
         if self.verbose or not self.stream.isatty() or not self.enabled:
-            return None
-        return ProgressLine(crawler, self.stream)
+            return
+        # Kept here: Scrapy's signals hold their receivers by weak reference.
+        self.progress_line = ProgressLine(crawler, self.stream)
 
 
 def _mtime(path: Path) -> float:
@@ -147,22 +150,25 @@ class ProgressLine:
 
     def __init__(self, crawler: Crawler, stream: TextIO, interval: float = 1.0) -> None:
         from scrapy import signals
-        from twisted.internet.task import LoopingCall
 
         self.crawler = crawler
         self.stream = stream
         self.started = time.monotonic()
-        self.loop = LoopingCall(self.draw)
+        self.loop: LoopingCall | None = None
         self.interval = interval
         crawler.signals.connect(self.start, signal=signals.spider_opened)
         crawler.signals.connect(self.stop, signal=signals.spider_closed)
 
     def start(self) -> None:
+        # Imported here: LoopingCall picks the installed reactor, which Scrapy installs late.
+        from twisted.internet.task import LoopingCall
+
         self.started = time.monotonic()
+        self.loop = LoopingCall(self.draw)
         self.loop.start(self.interval, now=True)
 
     def stop(self) -> None:
-        if self.loop.running:
+        if self.loop is not None and self.loop.running:
             self.loop.stop()
         self.stream.write(CLEAR_LINE)
         self.stream.flush()

@@ -91,7 +91,7 @@ def _crawl(spider: str, arguments: dict[str, str], settings: Settings, log: RunL
     process = CrawlerProcess(settings)
     crawler = process.create_crawler(spider)
     crawler.signals.connect(log.name_after, signal=run_opened)
-    log.progress(crawler)
+    log.show_progress(crawler)
     process.crawl(crawler, **arguments)
     process.start()
     if crawler.stats is None:

@@ -155,6 +155,8 @@ class NewsSpider(scrapy.Spider):
             self.argument_error = str(exc)
             logger.error("%s: %s", self.name, exc, extra={"spider": self})
             self.inc("errors/bad_arguments")
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("newscrawl/argument_error", self.argument_error)
             return
         sources = {self.source_name(r.meta["newscrawl_target"]) for r in requests}
         assert self.crawler.stats is not None
