@@ -11,15 +11,16 @@ import json
 import os
 import pty
 import select
-import signal
 import subprocess
 import sys
 import time
 from typing import TYPE_CHECKING
 
+from click.testing import CliRunner
 from crawling import REPO, TEST_SETTINGS, last_run
 from test_crawl_interrupt import article_page, slow
 
+from newscrawl.cli import cli
 from newscrawl.demo_server import SiteServer
 
 if TYPE_CHECKING:
@@ -85,21 +86,17 @@ def test_a_failed_source_exits_3_with_a_one_line_summary_and_the_full_log_on_fil
     assert "[newscrawl.runs] INFO: Run 1 partial (finished)" in log
     assert len(log.splitlines()) > 50
 
-    listed = subprocess.run(
-        [*NEWSCRAWL, "runs", "--db", str(db), "--json"], capture_output=True, text=True, check=True
-    )
-    (row,) = json.loads(listed.stdout)
+    listed = CliRunner().invoke(cli, ["runs", "--db", str(db), "--json"], catch_exceptions=False)
+    (row,) = json.loads(listed.output)
     assert (row["status"], row["new"], row["failed_sources"]) == ("partial", 8, 1)
     assert row["failed"] == f"moved: http_404 {moved}"
-    table = subprocess.run(
-        [*NEWSCRAWL, "runs", "--db", str(db)], capture_output=True, text=True, check=True
-    ).stdout
+    table = CliRunner().invoke(cli, ["runs", "--db", str(db)], catch_exceptions=False).output
     assert f"moved: http_404 {moved}" in table
-    one = subprocess.run(
-        [*NEWSCRAWL, "runs", "1", "--db", str(db)], capture_output=True, text=True, check=True
-    ).stdout
+    one = CliRunner().invoke(cli, ["runs", "1", "--db", str(db)], catch_exceptions=False).output
     assert "newscrawl/errors/http_404" in one
     assert "downloader/response_status_count/404" in one
+    missing = CliRunner().invoke(cli, ["runs", "2", "--db", str(db)])
+    assert (missing.exit_code, missing.output) == (1, "Error: no run with id 2\n")
 
 
 def test_every_source_ok_exits_0_and_old_entries_are_summarised(
@@ -129,14 +126,6 @@ def test_every_source_ok_exits_0_and_old_entries_are_summarised(
     )
     assert summary.endswith("; 1 source ok")
     assert sorted(p.name for p in logs.iterdir()) == ["1.log", "recent-1.log", "recent-2.log"]
-
-    proc = run([*SCRAPY, "crawl", "feed", "-a", f"url={feed}", *keep], db)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.splitlines() == [proc.stderr.strip()]
-    assert (
-        "fetched 7, new 7, updated 0, unchanged 0, duplicates 0, skipped 1 (known 1)" in proc.stderr
-    )
-    assert sorted(p.name for p in logs.iterdir()) == ["1.log", "2.log", "recent-1.log"]
 
 
 def test_nothing_fetched_exits_1_and_log_level_shows_the_full_log(tmp_path: Path) -> None:
@@ -172,28 +161,6 @@ def slow_site(tmp_path: Path, count: int, seconds: float) -> SiteServer:
     for n in range(count):
         site.routes[f"/a/{n}.html"] = slow(article_page(n), seconds)
     return site
-
-
-def test_sigterm_exits_130(tmp_path: Path) -> None:
-    db = tmp_path / "news.db"
-    site = slow_site(tmp_path, 20, 0.2)
-    try:
-        sources = sources_file(tmp_path, slow=site.url("/feed.xml"))
-        command = [*NEWSCRAWL, "crawl", "--sources", str(sources), *settings_args()]
-        proc = subprocess.Popen(command, cwd=REPO, env=env_for(db), stderr=subprocess.PIPE,
-                                text=True)  # fmt: skip
-        deadline = time.monotonic() + 60
-        while not site.hits.matching(lambda p: p.startswith("/a/")):
-            assert time.monotonic() < deadline, "the crawl did not get going"
-            time.sleep(0.05)
-        proc.send_signal(signal.SIGTERM)
-        _, stderr = proc.communicate(timeout=60)
-    finally:
-        site.stop()
-    assert proc.returncode == 130
-    assert "Traceback" not in stderr
-    assert stderr.splitlines()[-1].startswith("Run 1 interrupted in ")
-    assert last_run(db)["status"] == "interrupted"
 
 
 def test_a_terminal_gets_a_live_progress_line(tmp_path: Path) -> None:
