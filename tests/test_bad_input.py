@@ -16,7 +16,7 @@ import pytest
 from crawling import REPO
 
 from newscrawl.runner import project_settings
-from newscrawl.settings_check import SettingsError, check_settings
+from newscrawl.settings_check import SettingsError, check_settings, known_settings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -74,6 +74,17 @@ def test_bad_settings(tmp_path: Path, args: list[str], message: str) -> None:
 def test_settings_check(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=re.escape(message)):
         check_settings(project_settings({name: value}))
+
+
+def test_every_setting_the_code_reads_is_known() -> None:
+    """The unknown-setting check must never refuse a real one: each is in settings.py."""
+    code = " ".join(
+        p.read_text() for d in ("newscrawl", "pipelines") for p in (REPO / d).rglob("*.py")
+    )
+    used = set(re.findall(r"\"(NEWSCRAWL_[A-Z_]+[A-Z])\"", code))
+    env_only = {"NEWSCRAWL_LOG_LEVEL"}  # an environment variable giving LOG_LEVEL's default
+    assert len(used) > 10
+    assert used - env_only <= set(known_settings())
 
 
 def test_good_settings_pass_the_check() -> None:

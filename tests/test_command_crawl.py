@@ -10,7 +10,9 @@ import fcntl
 import json
 import os
 import pty
+import re
 import select
+import sqlite3
 import subprocess
 import sys
 import time
@@ -95,6 +97,14 @@ def test_a_failed_source_exits_3_with_a_one_line_summary_and_the_full_log_on_fil
     one = CliRunner().invoke(cli, ["runs", "1", "--db", str(db)], catch_exceptions=False).output
     assert "newscrawl/errors/http_404" in one
     assert "downloader/response_status_count/404" in one
+    # The alert query of docs/operations.md finds this run, with its failed source.
+    alert = re.search(r"```sql\n(.*?)```", (REPO / "docs" / "operations.md").read_text(), re.S)
+    assert alert is not None
+    with sqlite3.connect(db) as conn:
+        alerts = conn.execute(alert.group(1)).fetchall()
+    assert [(a[0], a[3], json.loads(a[4])) for a in alerts] == [
+        (1, "partial", {"moved": f"http_404 {moved}"})
+    ]
     missing = CliRunner().invoke(cli, ["runs", "2", "--db", str(db)])
     assert (missing.exit_code, missing.output) == (1, "Error: no run with id 2\n")
 
