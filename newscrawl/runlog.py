@@ -66,7 +66,7 @@ class RunLog:
         )
         self.stream = sys.stderr
         self.log_file = settings.get("LOG_FILE")
-        self.log_file_mode = "a" if settings.getbool("LOG_FILE_APPEND", True) else "w"
+        self.log_file_append = settings.getbool("LOG_FILE_APPEND", True)
         self.path = self.dir / f"pending-{os.getpid()}.log"
         self.handlers: list[logging.Handler] = []
         self.progress_line: ProgressLine | None = None
@@ -75,16 +75,16 @@ class RunLog:
     def __enter__(self) -> RunLog:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
+            paths = [self.path, *([Path(self.log_file)] if self.log_file else [])]
+            if self.log_file and not self.log_file_append:
+                paths[-1].write_bytes(b"")
             self.path.write_bytes(b"")
             # Append mode: Scrapy's logging setup closes existing handlers, and a closed
-            # FileHandler reopens on the next record only in append mode.
+            # FileHandler reopens on the next record only in append mode. LOG_FILE
+            # (--logfile) gets the full log as well, as in Scrapy.
             files: list[logging.Handler] = [
-                logging.FileHandler(self.path, mode="a", encoding="utf-8")
+                logging.FileHandler(path, mode="a", encoding="utf-8") for path in paths
             ]
-            if self.log_file:  # LOG_FILE / --logfile: the full log there as well, as in Scrapy
-                files.append(
-                    logging.FileHandler(self.log_file, mode=self.log_file_mode, encoding="utf-8")
-                )
         except OSError as exc:
             raise RunLogError(
                 f"cannot write the run log in {exc.filename or self.dir} ({exc.strerror or exc}); "

@@ -18,7 +18,7 @@ from scrapy.utils.project import get_project_settings
 from newscrawl.outcome import EXIT_FAILED, EXIT_LOCKED, exit_status, summary_line
 from newscrawl.runlock import AlreadyRunningError, LockError, crawl_lock
 from newscrawl.runlog import RunLog, RunLogError
-from newscrawl.runs import run_opened
+from newscrawl.runs import run_opened, run_status
 from newscrawl.settings_check import SettingsError, check_settings, nearest
 from newscrawl.store_check import StoreError, check_store, store_url
 
@@ -99,8 +99,6 @@ def _crawl(spider: str, arguments: dict[str, str], settings: Settings, log: RunL
     stats: dict[str, Any] = crawler.stats.get_stats()
     status = stats.get("newscrawl/run_status")
     if not isinstance(status, str):  # not recorded (NEWSCRAWL_RUNS_ENABLED off, store error)
-        from newscrawl.runs import run_status
-
         status = run_status(stats.get("finish_reason"), stats)
     if process.bootstrap_failed:
         status = "failed"
