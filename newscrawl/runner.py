@@ -15,12 +15,13 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.project import get_project_settings
 
+from newscrawl.migrations import StoreError
 from newscrawl.outcome import EXIT_FAILED, EXIT_LOCKED, exit_status, summary_line
 from newscrawl.runlock import AlreadyRunningError, LockError, crawl_lock
 from newscrawl.runlog import RunLog, RunLogError
 from newscrawl.runs import run_opened, run_status
 from newscrawl.settings_check import SettingsError, check_settings, nearest
-from newscrawl.store_check import StoreError, check_store, store_url
+from newscrawl.store_check import check_store, store_url
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings

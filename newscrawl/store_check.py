@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
 from newscrawl.db import make_engine, resolve_db_url, sqlite_path
+from newscrawl.migrations import StoreError
 
 # The DBAPI module SQLAlchemy imports for a dialect, and what to install for it.
 DRIVERS = {
@@ -19,10 +20,6 @@ DRIVERS = {
     "pymysql": "the PyMySQL driver: pip install pymysql",
     "MySQLdb": "the mysqlclient driver (pip install mysqlclient), or PyMySQL with mysql+pymysql://",
 }
-
-
-class StoreError(RuntimeError):
-    """The store cannot be opened; the message says which and why."""
 
 
 def store_url(db: str | None) -> str:
@@ -36,7 +33,8 @@ def store_url(db: str | None) -> str:
 
 
 def check_store(url: str) -> None:
-    """Opens the store at ``url``, creating its schema if new, and reads from it."""
+    """Opens the store at ``url``, creating or upgrading its schema (as every writer does),
+    and reads from it; :class:`StoreError` (the migrations' own) says why it cannot."""
     where = str(sqlite_path(url) or url)
     try:
         engine = make_engine(url)

@@ -104,7 +104,9 @@ def test_a_corrupt_store_is_named_before_scrapy_starts(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
     db.write_bytes(b"this is not a SQLite database, just text that was copied here\n" * 100)
     proc = run([*SCRAPY, "crawl", *FEED], str(db))
-    assert_one_line_error(proc, f"cannot open the store at {db}: file is not a database")
+    assert_one_line_error(
+        proc, f"{db} is not a newscrawl store (file is not a database); nothing was changed"
+    )
     assert not (tmp_path / "logs").exists()
 
 
@@ -115,7 +117,9 @@ def test_demo_with_a_corrupt_store(tmp_path: Path) -> None:
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
-    assert errors == [f"Error: cannot open the store at {db}: file is not a database"]
+    assert errors == [
+        f"Error: {db} is not a newscrawl store (file is not a database); nothing was changed"
+    ]
     assert db.read_bytes() == b"\x00garbage" * 1000  # left as it was
 
 

@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from newscrawl.cli.group import cli
-from newscrawl.cli.options import db_option, open_store, parse_setting
+from newscrawl.cli.options import db_option, parse_setting
 from newscrawl.db import resolve_db_url
 
 
