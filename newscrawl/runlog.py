@@ -108,6 +108,8 @@ class RunLog:
             logging.root.removeHandler(handler)
             handler.close()
         logging.root.setLevel(self.previous_level)
+        if self.path.name.startswith("pending-"):  # never recorded (NEWSCRAWL_RUNS_ENABLED off)
+            self.name_after(time.strftime("run-%Y%m%dT%H%M%SZ", time.gmtime()))
         self.prune()
 
     def name_after(self, run_id: object, **_: Any) -> None:
