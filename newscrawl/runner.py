@@ -95,13 +95,12 @@ def _crawl(spider: str, arguments: dict[str, str], settings: Settings, log: RunL
     log.show_progress(crawler)
     process.crawl(crawler, **arguments)
     process.start()
-    if crawler.stats is None:
-        raise RunError(f"the crawl could not start; see {log.path}")
+    if process.bootstrap_failed:
+        raise RunError(f"the crawl could not start; the reason is in {log.path}")
+    assert crawler.stats is not None
     stats: dict[str, Any] = crawler.stats.get_stats()
     status = stats.get("newscrawl/run_status")
     if not isinstance(status, str):  # not recorded (NEWSCRAWL_RUNS_ENABLED off, store error)
         status = run_status(stats.get("finish_reason"), stats)
-    if process.bootstrap_failed:
-        status = "failed"
     run_id = stats.get("newscrawl/run_id")
     return RunOutcome(run_id if isinstance(run_id, int) else None, status, stats)

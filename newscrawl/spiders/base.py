@@ -32,6 +32,7 @@ from newscrawl.feeds import (
     sitemaps_from_robots,
 )
 from newscrawl.items import ArticleItem
+from newscrawl.spiders.sources_seen import SourcesSeen
 from newscrawl.urls import is_http_url, request_url, same_site
 from newscrawl.workers import ExtractionWorkers
 
@@ -73,6 +74,11 @@ def parse_count(value: str | None, name: str) -> int | None:
     return number
 
 
+def source_name(target: Target) -> str:
+    """A named source of the sources file, else the start URL it came from."""
+    return target.source or target.key
+
+
 @dataclass(slots=True)
 class Target:
     """Per-source crawl options, carried in request meta from start page to article."""
@@ -109,8 +115,6 @@ class NewsSpider(scrapy.Spider):
         self.since_days_arg = since_days
         self.refresh = is_truthy(refresh) if refresh is not None else False
         self.argument_error: str | None = None
-        # Sources whose feed, sitemap or start page failed, with why (the run's exit status).
-        self.failed_sources: dict[str, str] = {}
         # Pages scheduled per target, for the site crawl's page limit and link dedupe.
         self.scheduled: dict[str, set[str]] = defaultdict(set)
 
@@ -141,6 +145,7 @@ class NewsSpider(scrapy.Spider):
 
     arguments: dict[str, str]  # the -a arguments, recorded with the run
     workers: ExtractionWorkers
+    sources_seen: SourcesSeen | None = None  # sources started and failed: the exit status
     min_words: int = 50
     max_bytes: int = 5 * 1024 * 1024
     default_since_days: int = 0
@@ -158,9 +163,8 @@ class NewsSpider(scrapy.Spider):
             assert self.crawler.stats is not None
             self.crawler.stats.set_value("newscrawl/argument_error", self.argument_error)
             return
-        sources = {self.source_name(r.meta["newscrawl_target"]) for r in requests}
-        assert self.crawler.stats is not None
-        self.crawler.stats.set_value("newscrawl/sources/total", len(sources))
+        self.sources_seen = SourcesSeen(self.crawler.stats)
+        self.sources_seen.started({source_name(r.meta["newscrawl_target"]) for r in requests})
         for request in requests:
             yield request
 
@@ -194,24 +198,10 @@ class NewsSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newscrawl/{key}", count)
 
-    @staticmethod
-    def source_name(target: Target) -> str:
-        """A named source of the sources file, else the start URL it came from."""
-        return target.source or target.key
-
     def source_failed(self, meta: dict[str, Any], reason: str) -> None:
-        """Counts a failed feed, sitemap or start page against its source (first reason kept)."""
         target = meta.get("newscrawl_target")
-        if not meta.get("newscrawl_entry") or not isinstance(target, Target):
-            return
-        name = self.source_name(target)
-        if name in self.failed_sources:
-            return
-        self.failed_sources[name] = reason
-        assert self.crawler.stats is not None
-        self.crawler.stats.set_value("newscrawl/failed_sources", dict(self.failed_sources))
-        self.crawler.stats.set_value("newscrawl/sources/failed", len(self.failed_sources))
-        logger.warning("Source %s failed: %s", name, reason, extra={"spider": self})
+        if self.sources_seen is not None and isinstance(target, Target):
+            self.sources_seen.entry_failed(meta, source_name(target), reason)
 
     # --- requests ----------------------------------------------------------------------------
     def _request(
