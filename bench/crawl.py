@@ -411,7 +411,7 @@ def crawl(
     settings: dict[str, str],
     timeout: float,
 ) -> RunResult:
-    cmd = [sys.executable, "-m", "scrapy", "crawl", spider]
+    cmd = [sys.executable, "-m", "scrapy", "crawl", spider, "--verbose"]  # full log to `log`
     for key, value in args.items():
         cmd += ["-a", f"{key}={value}"]
     for key, value in settings.items():

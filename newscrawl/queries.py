@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from newscrawl import fulltext
 from newscrawl.db import ArticleRow, ArticleUrlRow
+from newscrawl.outcome import failed_sources, summarize_run
 from newscrawl.urls import normalize_url
 
 if TYPE_CHECKING:
@@ -32,6 +33,12 @@ if TYPE_CHECKING:
 RUNS_SQL: Final = """
 SELECT id, spider, started_at, finished_at, status, stats
 FROM crawl_runs ORDER BY id DESC LIMIT :limit
+"""
+
+RUN_LIST_COLUMNS: Final = ("id", "spider", "started_at", "finished_at", "status")
+RUN_SQL: Final = """
+SELECT id, spider, started_at, finished_at, status, finish_reason, arguments, stats
+FROM crawl_runs WHERE id = :id
 """
 
 A = ArticleRow.__table__.c
@@ -222,29 +229,31 @@ def export_rows(engine: Engine, filters: Filters | None = None) -> Listing:
 
 
 def runs(engine: Engine, limit: int = 10) -> list[dict[str, Any]]:
+    """Recent runs with their summary counts and failed sources (``name: why; ...``)."""
     with engine.connect() as conn:
         rows = [dict(r._mapping) for r in conn.execute(text(RUNS_SQL), {"limit": limit})]
     for row in rows:
-        stats = row.pop("stats")
-        stats = json.loads(stats) if isinstance(stats, str) else (stats or {})
+        stats = _decoded(row.pop("stats"))
         row.update(summarize_run(stats))
+        failed = [f"{k}: {v}" for k, v in failed_sources(stats).items()]
+        if stats.get("newscrawl/argument_error"):
+            failed.insert(0, f"arguments: {stats['newscrawl/argument_error']}")
+        row["failed"] = "; ".join(failed)
     return rows
 
 
-RUN_COLUMNS: Final = ("id", "spider", "started_at", "finished_at", "status")
+def run(engine: Engine, run_id: int) -> dict[str, Any] | None:
+    """One run's row with its full stats decoded, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(text(RUN_SQL), {"id": run_id}).first()
+    if row is None:
+        return None
+    data = dict(row._mapping)
+    for key in ("arguments", "stats"):
+        data[key] = _decoded(data[key])
+    return data
 
 
-def summarize_run(stats: dict[str, Any]) -> dict[str, int]:
-    """The few numbers a cron log needs, from a run's full stats."""
-
-    def total(prefix: str) -> int:
-        return sum(v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int))
-
-    return {
-        "fetched": int(stats.get("newscrawl/pages/fetched", 0)),
-        "new": int(stats.get("newscrawl/store/inserted", 0)),
-        "duplicates": total("newscrawl/dedupe/"),
-        "updated": int(stats.get("newscrawl/store/updated", 0)),
-        "skipped": total("newscrawl/skipped/") + int(stats.get("newscrawl/deltafetch/skipped", 0)),
-        "errors": total("newscrawl/errors/") + int(stats.get("newscrawl/store/failed", 0)),
-    }
+def _decoded(value: Any) -> dict[str, Any]:
+    decoded = json.loads(value) if isinstance(value, str) else value
+    return decoded if isinstance(decoded, dict) else {}

@@ -22,6 +22,10 @@ class AlreadyRunningError(RuntimeError):
     """Another crawl holds the lock; the message names its pid."""
 
 
+class LockError(RuntimeError):
+    """The lock file cannot be created (its folder is missing or not writable)."""
+
+
 def lock_path(db_url: str) -> Path:
     path = sqlite_path(db_url)
     return path.with_name(path.name + ".lock") if path else project_dir() / "data" / "crawl.lock"
@@ -30,8 +34,15 @@ def lock_path(db_url: str) -> Path:
 @contextmanager
 def crawl_lock(db_url: str) -> Iterator[Path]:
     path = lock_path(db_url)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a+") as handle:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise LockError(
+            f"cannot take the crawl lock {path} ({exc.strerror or exc}): "
+            "the store's folder must be a writable folder"
+        ) from exc
+    with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -28,8 +28,13 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 
+# Sent once the run has its crawl_runs row, with ``run_id``: the run log is named after it.
+run_opened = object()
+
+
 def run_status(reason: str | None, stats: dict[str, Any]) -> str:
-    """finished, interrupted (Ctrl-C, SIGTERM) or failed (bad arguments, nothing fetched)."""
+    """finished, partial (some sources failed), failed (bad arguments, nothing fetched,
+    every source failed) or interrupted (Ctrl-C, SIGTERM)."""
     if reason == "shutdown":
         return "interrupted"
     if reason != "finished":
@@ -39,6 +44,11 @@ def run_status(reason: str | None, stats: dict[str, Any]) -> str:
     requested = stats.get("downloader/request_count", 0)
     if requested and not stats.get("downloader/response_count", 0):
         return "failed"  # every request errored: dead hosts, DNS, refused connections
+    failed = stats.get("newscrawl/sources/failed", 0)
+    if failed:
+        stored = stats.get("newscrawl/store/inserted", 0) or stats.get("newscrawl/store/updated", 0)
+        everything = failed >= stats.get("newscrawl/sources/total", 0)
+        return "failed" if everything and not stored else "partial"
     return "finished"
 
 
@@ -87,6 +97,7 @@ class RunRecorder:
             return
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("newscrawl/run_id", self.run_id)
+        self.crawler.signals.send_catch_log(run_opened, run_id=self.run_id)
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.engine is None or self.run_id is None:

@@ -12,6 +12,9 @@ from newscrawl import __version__
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
+# `scrapy crawl` is newscrawl's own: it checks settings, store and lock first, and exits with
+# the run's status (docs/operations.md), like `newscrawl crawl`.
+COMMANDS_MODULE = "newscrawl.commands"
 
 # --- newscrawl -----------------------------------------------------------------------------
 # Where articles are stored: any SQLAlchemy URL or a file path. Empty means the environment
@@ -45,6 +48,16 @@ NEWSCRAWL_DELTAFETCH_ENABLED = True
 NEWSCRAWL_EXTRACT_WORKERS = 0
 # Record each run in the crawl_runs table.
 NEWSCRAWL_RUNS_ENABLED = True
+# The store pipeline (off: nothing is written) and the fingerprinting before it.
+NEWSCRAWL_STORE_ENABLED = True
+NEWSCRAWL_DEDUPE_ENABLED = True
+# The full log of every `newscrawl crawl` / `scrapy crawl` run goes to <folder>/<run id>.log.
+# Empty means a `logs` folder beside the SQLite store (data/logs), else data/logs.
+NEWSCRAWL_LOG_DIR = ""
+# Run logs older than this many days, and all but the newest this many, are deleted at the
+# end of each run (0: keep all).
+NEWSCRAWL_LOG_KEEP_DAYS = 30
+NEWSCRAWL_LOG_KEEP_COUNT = 1000
 # Near-duplicate detection (docs/dedupe.md): the share of the shorter text's 5-word shingles
 # found in the longer one from which it is a syndicated copy, the least length ratio of the
 # two, the shortest text judged by similarity, and the most stored texts checked a lookup.

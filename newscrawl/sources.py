@@ -6,16 +6,19 @@ settings. See data/sources.toml and docs/sources.md.
 
 from __future__ import annotations
 
+import difflib
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from newscrawl.db import project_dir
+from newscrawl.urls import is_http_url
 
 KINDS: Final = ("feed", "sitemap", "site")
 NAME_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
+REQUIRED_KEYS: Final = {"name", "kind", "urls"}
 OPTIONAL_KEYS: Final = {"max_pages", "max_depth", "allow", "deny", "since_days", "homepage"}
 
 
@@ -35,7 +38,6 @@ class Source:
     # Regexes on the URL: links to follow must match one of `allow` and none of `deny`.
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def default_sources_path() -> Path:
@@ -80,18 +82,24 @@ def _parse(entry: Any, where: str) -> Source:
     name = entry.get("name")
     if not isinstance(name, str) or not NAME_RE.match(name):
         raise SourcesError(f"{where}: 'name' must be lowercase letters, digits, . _ -")
+    known = sorted(REQUIRED_KEYS | OPTIONAL_KEYS)
+    for key in entry:
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (keys: {', '.join(known)})"
+            raise SourcesError(f"{where} ({name}): unknown key '{key}'{hint}")
     kind = entry.get("kind")
     if kind not in KINDS:
         raise SourcesError(f"{where} ({name}): 'kind' must be one of {', '.join(KINDS)}")
     urls = entry.get("urls")
     if isinstance(urls, str):
         urls = [urls]
-    if (
-        not isinstance(urls, list)
-        or not urls
-        or not all(isinstance(u, str) and u.startswith(("http://", "https://")) for u in urls)
-    ):
+    if not isinstance(urls, list) or not urls or not all(isinstance(u, str) for u in urls):
         raise SourcesError(f"{where} ({name}): 'urls' must be a list of http(s) URLs")
+    bad = [u for u in urls if not is_http_url(u)]
+    if bad:
+        listed = ", ".join(bad)
+        raise SourcesError(f"{where} ({name}): 'urls' must be http(s) URLs with a host: {listed}")
     for key in ("max_pages", "max_depth", "since_days"):
         if key in entry and (not isinstance(entry[key], int) or entry[key] < 0):
             raise SourcesError(f"{where} ({name}): '{key}' must be a whole number >= 0")
@@ -106,7 +114,6 @@ def _parse(entry: Any, where: str) -> Source:
         except (re.error, TypeError) as exc:
             raise SourcesError(f"{where} ({name}): bad regex in '{key}': {exc}") from exc
         patterns[key] = tuple(values)
-    known = {"name", "kind", "urls", *OPTIONAL_KEYS}
     return Source(
         name=name,
         kind=kind,
@@ -117,5 +124,4 @@ def _parse(entry: Any, where: str) -> Source:
         since_days=entry.get("since_days"),
         allow=patterns["allow"],
         deny=patterns["deny"],
-        extra={k: v for k, v in entry.items() if k not in known},
     )

@@ -191,3 +191,13 @@ def request_url(url: str) -> str:
     netloc = _netloc(scheme, parts.hostname, _port(url), parts.username)
     query = _query(parts.query, sort=False) if parts.query else ""
     return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
+
+
+def is_http_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and a valid port: something a crawl can start from."""
+    try:
+        parts = urlsplit(url.strip())
+        _ = parts.port  # raises ValueError for a port that is not a number in range
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)

@@ -64,10 +64,12 @@ def run_crawl(
     *,
     settings: dict[str, str] | None = None,
     timeout: float = 120,
+    verbose: bool = True,
     **arguments: str,
 ) -> CrawlResult:
-    """`scrapy crawl SPIDER -a k=v ...` in a child process against ``db``."""
-    command = [sys.executable, "-m", "scrapy", "crawl", spider]
+    """`scrapy crawl SPIDER -a k=v ...` in a child process against ``db``; ``verbose``
+    (the default) puts the full log on stderr, where the tests read it."""
+    command = [sys.executable, "-m", "scrapy", "crawl", spider, *(["-v"] if verbose else [])]
     for name, value in arguments.items():
         command += ["-a", f"{name}={value}"]
     for name, value in {**TEST_SETTINGS, **(settings or {})}.items():

@@ -83,6 +83,7 @@ def test_sigterm_stops_cleanly_and_keeps_what_was_fetched(tmp_path: Path, db: Pa
     run = last_run(db)
     assert run["status"] == "interrupted"
     assert run["finish_reason"] == "shutdown"
+    assert proc.returncode == 130  # scrapy crawl exits with the run's status, as newscrawl does
     fetched = len(site.hits.matching(lambda p: p.startswith("/a/")))
     assert 10 <= fetched < count
     with sqlite3.connect(db) as conn:

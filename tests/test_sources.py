@@ -32,6 +32,15 @@ def test_select_only_some(tmp_path: Path) -> None:
         ('[[source]]\nname = "Bad Name"\nkind = "feed"\nurls = ["https://a.example/"]', "'name'"),
         ('[[source]]\nname = "a"\nkind = "podcast"\nurls = ["https://a.example/"]', "'kind'"),
         ('[[source]]\nname = "a"\nkind = "feed"\nurls = ["ftp://a.example/"]', "'urls'"),
+        ('[[source]]\nname = "a"\nkind = "feed"\nurls = ["http://"]', "with a host: http://$"),
+        (
+            '[[source]]\nname = "a"\nkind = "site"\nurls = ["https://a/"]\nmax_pagez = 3',
+            r"unknown key 'max_pagez'; did you mean 'max_pages'\?",
+        ),
+        (
+            '[[source]]\nname = "a"\nkind = "feed"\nurls = ["https://a/"]\ncolour = "red"',
+            r"unknown key 'colour' \(keys: allow, deny, homepage, kind, max_depth",
+        ),
         (
             '[[source]]\nname = "a"\nkind = "site"\nurls = ["https://a/"]\nmax_pages = -1',
             "max_pages",

@@ -50,10 +50,16 @@ def test_broken_feed_and_dead_host_are_counted_not_fatal(
         )
     finally:
         del gazette.routes["/broken.xml"]
-    assert result.returncode == 0
+    # Counted, logged, no traceback; and since every source failed, the run did too.
+    assert result.returncode == 1
+    assert result.run["status"] == "failed"
     assert "Traceback" not in result.log
     assert result.stats["newscrawl/feeds/invalid"] == 1
     assert result.stats["newscrawl/errors/connection_refused"] == 1
+    assert result.stats["newscrawl/failed_sources"] == {
+        gazette.url("/broken.xml"): f"not_a_feed {gazette.url('/broken.xml')}",
+        "http://127.0.0.1:9/feed.xml": "connection_refused http://127.0.0.1:9/feed.xml",
+    }
 
 
 def test_missing_argument_is_a_clear_error(db: Path) -> None:

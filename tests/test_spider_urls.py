@@ -55,9 +55,19 @@ def test_bad_pages_are_skipped_with_their_reason(sites: dict[str, SiteServer], d
     finally:
         for path in routes:
             del courier.routes[path]
-    assert result.returncode == 0
+    # Each page given is a source of its own: the ones that could not be fetched fail the
+    # run's exit status (3: finished, some sources failed), each with its reason.
+    assert result.returncode == 3
+    assert result.run["status"] == "partial"
     assert "Traceback" not in result.log
     stats = result.stats
+    failed = stats["newscrawl/failed_sources"]
+    assert failed[courier.url("/error.html")] == f"http_500 {courier.url('/error.html')}"
+    assert (
+        stats["newscrawl/sources/failed"]
+        == len(failed)
+        == sum(v for k, v in stats.items() if k.startswith("newscrawl/errors/"))
+    )
     assert stats["newscrawl/skipped/not_html"] >= 1  # the JPEG
     assert stats["newscrawl/skipped/not_article"] >= 1, section  # the section page
     assert stats["newscrawl/errors/http_500"] == 1

@@ -9,45 +9,34 @@ from typing import Any
 
 import click
 
-from newscrawl import queries
 from newscrawl.cli.group import cli
-from newscrawl.cli.options import db_option, open_store, parse_setting
+from newscrawl.cli.options import db_option, parse_setting
 from newscrawl.db import resolve_db_url
 from newscrawl.demo_server import DEMO_PORT
 
-EXIT_FAILED = 1
-EXIT_LOCKED = 75  # EX_TEMPFAIL: try again later
-EXIT_INTERRUPTED = 130
-
 
 def crawl_and_report(
-    spider: str, arguments: dict[str, str], overrides: dict[str, Any], db: str | None
+    spider: str,
+    arguments: dict[str, str],
+    overrides: dict[str, Any],
+    db: str | None,
+    *,
+    verbose: bool = False,
 ) -> None:
-    from newscrawl.runlock import AlreadyRunningError, crawl_lock
-    from newscrawl.runner import run_spider
+    """Runs the crawl, prints its one-line summary and exits with its status when not 0."""
+    from newscrawl.runner import RunError, project_settings, run
 
-    url = resolve_db_url(db)
-    overrides["NEWSCRAWL_DB"] = url
-    open_store(url, write=True).dispose()  # create or upgrade it, or say why it cannot be
+    settings = project_settings(overrides)
+    if db:
+        settings.set("NEWSCRAWL_DB", db, priority="cmdline")
     try:
-        with crawl_lock(url):
-            stats = run_spider(spider, arguments, overrides)
-    except AlreadyRunningError as exc:
+        outcome = run(spider, arguments, settings, verbose=verbose)
+    except RunError as exc:
         click.echo(f"Error: {exc}", err=True)
-        sys.exit(EXIT_LOCKED)
-    summary = queries.summarize_run(stats)
-    status = stats.get("newscrawl/run_status") or (
-        "finished" if stats.get("finish_reason") == "finished" else "failed"
-    )
-    click.echo(
-        f"Run {stats.get('newscrawl/run_id', '?')} {status}: "
-        + ", ".join(f"{k} {v}" for k, v in summary.items()),
-        err=True,
-    )
-    if status == "interrupted":
-        sys.exit(EXIT_INTERRUPTED)
-    if status != "finished":
-        sys.exit(EXIT_FAILED)
+        sys.exit(exc.exit_code)
+    click.echo(outcome.summary, err=True)
+    if outcome.exit_code:
+        sys.exit(outcome.exit_code)
 
 
 @cli.command()
@@ -65,11 +54,11 @@ def crawl_and_report(
     metavar="NAME=VALUE",
     help="A Scrapy or NEWSCRAWL_* setting.",
 )
+@click.option("-v", "--verbose", is_flag=True, help="The full log on stderr too.")
 @click.option(
     "--log-level",
     type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"]),
-    default="INFO",
-    show_default=True,
+    help="Level of the run log; given, the log is shown on stderr too [default: INFO].",
 )
 def crawl(
     db: str | None,
@@ -77,19 +66,26 @@ def crawl(
     only: str | None,
     refresh: bool,
     settings: tuple[str, ...],
-    log_level: str,
+    verbose: bool,
+    log_level: str | None,
 ) -> None:
     """Crawl every source in the sources file (the `news` spider): the entry point for cron.
 
-    Exits 0 when the run finished, 1 when it failed (bad sources file, nothing could be
-    fetched), 75 when another crawl is still running on the same store, 130 when
-    interrupted. Interrupting (Ctrl-C, SIGTERM) stops cleanly: what was
-    fetched is stored and the run is recorded as interrupted.
+    Quiet by default: stderr gets warnings and a one-line summary; the full log of the run
+    goes to data/logs/<run id>.log (a progress line is shown on a terminal).
+
+    \b
+    Exit status (docs/operations.md):
+      0    every source worked
+      3    the run finished but some sources failed (listed in the summary)
+      1    nothing could be fetched, or bad arguments, settings, store or sources file
+      75   another crawl is still running on the same store
+      130  interrupted (Ctrl-C, SIGTERM): what was fetched is stored
 
     \b
     Example:
         newscrawl crawl --only bbc,guardian
-        */30 * * * * cd /srv/newscrawl && .venv/bin/newscrawl crawl >> data/cron.log 2>&1
+        */30 * * * * cd /srv/newscrawl && .venv/bin/newscrawl crawl 2>> data/cron.log
     """
     from newscrawl.sources import SourcesError, load_sources, select_sources
 
@@ -100,8 +96,10 @@ def crawl(
     arguments = {k: v for k, v in {"sources": sources, "only": only}.items() if v}
     if refresh:
         arguments["refresh"] = "1"
-    overrides: dict[str, Any] = {"LOG_LEVEL": log_level, **parse_setting(settings)}
-    crawl_and_report("news", arguments, overrides, db)
+    overrides: dict[str, Any] = parse_setting(settings)
+    if log_level:
+        overrides["LOG_LEVEL"] = log_level
+    crawl_and_report("news", arguments, overrides, db, verbose=verbose or bool(log_level))
 
 
 @cli.command()

@@ -14,6 +14,7 @@ from newscrawl import queries
 from newscrawl.cli.group import cli
 from newscrawl.cli.options import date_options, db_option, emit, open_store, output_options
 from newscrawl.cli.output import plain, to_json
+from newscrawl.outcome import summarize_run
 
 
 @cli.command()
@@ -101,19 +102,43 @@ def search(
     emit(listing.rows, fmt, listing.columns, focus="snippet")
 
 
+RUNS_TABLE = ["id", "spider", "started_at", "status", "new", "updated", "unchanged",
+              "duplicates", "skipped", "errors", "failed"]  # fmt: skip
+# Every column of a runs listing, so --csv has its header even when there is no run yet.
+RUNS_COLUMNS = [*queries.RUN_LIST_COLUMNS, *summarize_run({}), "failed"]
+
+
 @cli.command()
+@click.argument("run_id", metavar="[ID]", required=False, type=int)
 @db_option
 @output_options
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 10_000))
-def runs(db: str | None, fmt: str | None, limit: int) -> None:
-    """Recent crawl runs: when, how they ended, and what they did.
+def runs(run_id: int | None, db: str | None, fmt: str | None, limit: int) -> None:
+    """Recent crawl runs: how they ended, what they did, and which sources failed and why.
+
+    With a run ID, that run alone with its arguments and full stats.
 
     \b
     Example:
         newscrawl runs --limit 5
+        newscrawl runs 12 --json
     """
-    columns = (*queries.RUN_COLUMNS, *queries.summarize_run({}))
-    emit(queries.runs(open_store(db), limit), fmt, columns)
+    engine = open_store(db)
+    if run_id is None:
+        emit(queries.runs(engine, limit), fmt, RUNS_COLUMNS if fmt else RUNS_TABLE)
+        return
+    run = queries.run(engine, run_id)
+    if run is None:
+        raise click.ClickException(f"no run with id {run_id}")
+    if fmt:
+        emit([run], fmt)
+        return
+    stats = run.pop("stats")
+    arguments = run.pop("arguments")
+    rows = [{"name": k, "value": v} for k, v in run.items()]
+    rows += [{"name": f"-a {k}", "value": v} for k, v in sorted(arguments.items())]
+    rows += [{"name": k, "value": v} for k, v in sorted(stats.items())]
+    emit(rows, None, ["name", "value"])
 
 
 @cli.command()

@@ -32,7 +32,8 @@ from newscrawl.feeds import (
     sitemaps_from_robots,
 )
 from newscrawl.items import ArticleItem
-from newscrawl.urls import request_url, same_site
+from newscrawl.spiders.sources_seen import SourcesSeen
+from newscrawl.urls import is_http_url, request_url, same_site
 from newscrawl.workers import ExtractionWorkers
 
 if TYPE_CHECKING:
@@ -55,6 +56,12 @@ class ArgumentError(ValueError):
     """A spider argument is missing or wrong; the message tells the user how to fix it."""
 
 
+def check_http_urls(urls: list[str]) -> None:
+    bad = [u for u in urls if not is_http_url(u)]
+    if bad:
+        raise ArgumentError(f"not http(s) URLs with a host: {', '.join(bad[:5])}")
+
+
 def parse_count(value: str | None, name: str) -> int | None:
     if value is None or value == "":
         return None
@@ -65,6 +72,11 @@ def parse_count(value: str | None, name: str) -> int | None:
     if number < 0:
         raise ArgumentError(f"-a {name}= takes a whole number >= 0, not {value!r}")
     return number
+
+
+def source_name(target: Target) -> str:
+    """A named source of the sources file, else the start URL it came from."""
+    return target.source or target.key
 
 
 @dataclass(slots=True)
@@ -133,6 +145,7 @@ class NewsSpider(scrapy.Spider):
 
     arguments: dict[str, str]  # the -a arguments, recorded with the run
     workers: ExtractionWorkers
+    sources_seen: SourcesSeen | None = None  # sources started and failed: the exit status
     min_words: int = 50
     max_bytes: int = 5 * 1024 * 1024
     default_since_days: int = 0
@@ -147,7 +160,11 @@ class NewsSpider(scrapy.Spider):
             self.argument_error = str(exc)
             logger.error("%s: %s", self.name, exc, extra={"spider": self})
             self.inc("errors/bad_arguments")
+            assert self.crawler.stats is not None
+            self.crawler.stats.set_value("newscrawl/argument_error", self.argument_error)
             return
+        self.sources_seen = SourcesSeen(self.crawler.stats)
+        self.sources_seen.started({source_name(r.meta["newscrawl_target"]) for r in requests})
         for request in requests:
             yield request
 
@@ -158,9 +175,7 @@ class NewsSpider(scrapy.Spider):
         """The ``-a url=`` addresses; ``usage`` tells the user how to give them."""
         if not self.urls:
             raise ArgumentError(usage)
-        bad = [u for u in self.urls if not u.startswith(("http://", "https://"))]
-        if bad:
-            raise ArgumentError(f"not http(s) URLs: {', '.join(bad[:5])}")
+        check_http_urls(self.urls)
         return self.urls
 
     def since_days(self) -> int | None:
@@ -183,9 +198,22 @@ class NewsSpider(scrapy.Spider):
         assert self.crawler.stats is not None
         self.crawler.stats.inc_value(f"newscrawl/{key}", count)
 
+    def source_failed(self, meta: dict[str, Any], reason: str) -> None:
+        target = meta.get("newscrawl_target")
+        if self.sources_seen is not None and isinstance(target, Target):
+            self.sources_seen.entry_failed(meta, source_name(target), reason)
+
     # --- requests ----------------------------------------------------------------------------
     def _request(
-        self, url: str, callback: Any, target: Target, via: str, *, article: bool, depth: int = 0
+        self,
+        url: str,
+        callback: Any,
+        target: Target,
+        via: str,
+        *,
+        article: bool,
+        depth: int = 0,
+        entry: bool = False,
     ) -> Request:
         return Request(
             request_url(url),
@@ -196,22 +224,28 @@ class NewsSpider(scrapy.Spider):
                 "newscrawl_via": via,
                 "newscrawl_article": article,
                 "newscrawl_depth": depth,
+                # A feed, sitemap or start page: its failure is its source's failure.
+                "newscrawl_entry": entry,
             },
         )
 
-    def article_request(self, url: str, target: Target, via: str) -> Request:
-        return self._request(url, self.parse_article, target, via, article=True)
+    def article_request(
+        self, url: str, target: Target, via: str, *, entry: bool = False
+    ) -> Request:
+        return self._request(url, self.parse_article, target, via, article=True, entry=entry)
 
     def feed_request(self, url: str, target: Target) -> Request:
-        return self._request(url, self.parse_feed, target, "feed", article=False)
+        return self._request(url, self.parse_feed, target, "feed", article=False, entry=True)
 
     def sitemap_request(self, url: str, target: Target) -> Request:
-        return self._request(url, self.parse_sitemap, target, "sitemap", article=False)
+        return self._request(url, self.parse_sitemap, target, "sitemap", article=False, entry=True)
 
     def page_request(self, url: str, target: Target, depth: int = 0) -> Request:
         # Start pages of a site crawl are fetched every run; deeper pages may be stored
         # articles, which the incremental filter then skips.
-        return self._request(url, self.parse_page, target, "site", article=depth > 0, depth=depth)
+        return self._request(
+            url, self.parse_page, target, "site", article=depth > 0, depth=depth, entry=depth == 0
+        )
 
     def site_start(self, target: Target, url: str) -> Request:
         self.scheduled[target.key].add(request_url(url))
@@ -227,6 +261,7 @@ class NewsSpider(scrapy.Spider):
             "Could not fetch %s: %s", request.url, failure.getErrorMessage(),
             extra={"spider": self},
         )  # fmt: skip
+        self.source_failed(request.meta, f"{kind} {request.url}")
 
     # --- articles ----------------------------------------------------------------------------
     async def parse_article(self, response: Response) -> AsyncIterator[ArticleItem]:
@@ -290,6 +325,7 @@ class NewsSpider(scrapy.Spider):
                 return
             self.inc("feeds/invalid")
             logger.warning("Not a usable feed: %s (%s)", response.url, exc, extra={"spider": self})
+            self.source_failed(response.meta, f"not_a_feed {response.url}")
             return
         self.inc("feeds/parsed")
         for entry in self.recent(entries, target, "feeds"):
@@ -309,6 +345,7 @@ class NewsSpider(scrapy.Spider):
             if not found:
                 self.inc("sitemaps/invalid")
                 logger.warning("No Sitemap: lines in %s", response.url, extra={"spider": self})
+                self.source_failed(response.meta, f"no_sitemaps {response.url}")
             for url in found:
                 yield self.sitemap_request(url, target)
             return
@@ -319,6 +356,7 @@ class NewsSpider(scrapy.Spider):
             logger.warning(
                 "Not a usable sitemap: %s (%s)", response.url, exc, extra={"spider": self}
             )
+            self.source_failed(response.meta, f"not_a_sitemap {response.url}")
             return
         self.inc("sitemaps/parsed")
         entries = list(self.sitemap_filter(sitemap.entries, target))

@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newscrawl.spiders.base import ArgumentError, NewsSpider
+from newscrawl.spiders.base import ArgumentError, NewsSpider, check_http_urls
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -33,8 +33,7 @@ class UrlsSpider(NewsSpider):
             urls += [line.strip() for line in lines if line.strip() and not line.startswith("#")]
         if not urls:
             raise ArgumentError("give pages: scrapy crawl urls -a url=URL[,URL...] or -a file=PATH")
-        bad = [u for u in urls if not u.startswith(("http://", "https://"))]
-        if bad:
-            raise ArgumentError(f"not http(s) URLs: {', '.join(bad[:5])}")
+        check_http_urls(urls)
         for url in urls:
-            yield self.article_request(url, self.target(url), "urls")
+            # Each page given is a source of its own: a 404 fails the run's exit status.
+            yield self.article_request(url, self.target(url), "urls", entry=True)

@@ -1,0 +1,1 @@
+"""Scrapy commands newscrawl overrides (the COMMANDS_MODULE setting): ``crawl``."""

@@ -1,0 +1,59 @@
+"""Opening the store before a crawl starts, so a wrong one is a one-line error.
+
+A file that is not a SQLite database, a URL without its driver or a folder that cannot be
+written would otherwise surface mid-crawl as a traceback from a pipeline.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+
+from newscrawl.db import make_engine, resolve_db_url, sqlite_path
+from newscrawl.migrations import StoreError
+
+# The DBAPI module SQLAlchemy imports for a dialect, and what to install for it.
+DRIVERS = {
+    "psycopg2": "the psycopg2 driver (pip install psycopg2-binary), "
+    "or psycopg 3 (pip install 'psycopg[binary]') with a postgresql+psycopg:// URL",
+    "psycopg": "the psycopg driver: pip install 'psycopg[binary]'",
+    "pymysql": "the PyMySQL driver: pip install pymysql",
+    "MySQLdb": "the mysqlclient driver (pip install mysqlclient), or PyMySQL with mysql+pymysql://",
+}
+
+
+def store_url(db: str | None) -> str:
+    """The resolved URL of ``db`` (a URL or a file path), checked to parse as a URL."""
+    try:
+        url = resolve_db_url(db)
+        sqlite_path(url)
+    except ArgumentError as exc:
+        raise StoreError(f"not a database URL: {db!r}") from exc
+    return url
+
+
+def check_store(url: str) -> None:
+    """Opens the store at ``url``, creating or upgrading its schema (as every writer does),
+    and reads from it; :class:`StoreError` (the migrations' own) says why it cannot."""
+    where = str(sqlite_path(url) or url)
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, NoSuchModuleError) as exc:
+        raise StoreError(f"not a database URL newscrawl can use: {url!r} ({exc})") from exc
+    except ImportError as exc:
+        module = exc.name or ""
+        needs = DRIVERS.get(module, f"the Python module {module!r}")
+        raise StoreError(f"the database URL {url.split('://')[0]}:// needs {needs}") from exc
+    except OSError as exc:
+        raise StoreError(f"cannot create the store at {where}: {exc}") from exc
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise StoreError(f"cannot open the store at {where}: {reason}") from exc
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT COUNT(*) FROM crawl_runs"))
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise StoreError(f"cannot read the store at {where}: {reason}") from exc
+    finally:
+        engine.dispose()
