@@ -42,6 +42,11 @@ NEWSCRAWL_DELTAFETCH_ENABLED = True
 NEWSCRAWL_EXTRACT_WORKERS = 0
 # Record each run in the crawl_runs table.
 NEWSCRAWL_RUNS_ENABLED = True
+# Refuse hosts that are or resolve to private, loopback, link-local or other non-public
+# addresses, redirects included: turn on when crawling URL lists you did not choose.
+NEWSCRAWL_PUBLIC_ADDRESSES_ONLY = False
+# Networks (CIDR) the address guard lets through all the same, e.g. an intranet mirror.
+NEWSCRAWL_ALLOWED_NETWORKS: list[str] = []
 # Near-duplicate detection (docs/dedupe.md): the share of the shorter text's 5-word shingles
 # found in the longer one from which it is a syndicated copy, the least length ratio of the
 # two, the shortest text judged by similarity, and the most stored texts checked a lookup.
@@ -70,6 +75,8 @@ SITEMAP_ALTERNATE_LINKS = False
 
 # --- components ----------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # First, so that nothing (robots.txt included) reaches a refused address.
+    "newscrawl.addressguard.AddressGuard": 40,
     "newscrawl.deltafetch.DeltaFetch": 50,
 }
 ITEM_PIPELINES = {
