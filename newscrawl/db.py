@@ -206,6 +206,17 @@ class CrawlRunRow(Base):
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class ValidatorRow(Base):
+    """The HTTP validators of a feed or sitemap, sent back so an unchanged one answers 304."""
+
+    __tablename__ = "validators"
+
+    url: Mapped[str] = mapped_column(String, primary_key=True)  # as the run requested it
+    etag: Mapped[str | None] = mapped_column(String)
+    last_modified: Mapped[str | None] = mapped_column(String)  # the server's HTTP date, as sent
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class DuplicateDecisionRow(Base):
     """Why something was judged a copy: kind url, exact or near, with the similarity."""
 

@@ -37,6 +37,8 @@ NEWSCRAWL_MAX_PAGES = 500
 NEWSCRAWL_MAX_DEPTH = 4
 # Skip article pages whose address is already in the store (incremental crawls).
 NEWSCRAWL_DELTAFETCH_ENABLED = True
+# Send feeds' and sitemaps' stored ETag / Last-Modified back; an unchanged one answers 304.
+NEWSCRAWL_CONDITIONAL_ENABLED = True
 # Extract pages in this many worker processes (0: in the crawl's own process). Worth it for
 # large crawls over many sites, where parsing, not the network, is the limit.
 NEWSCRAWL_EXTRACT_WORKERS = 0
@@ -78,6 +80,7 @@ DOWNLOADER_MIDDLEWARES = {
     # First, so that nothing (robots.txt included) reaches a refused address.
     "newscrawl.addressguard.AddressGuard": 40,
     "newscrawl.deltafetch.DeltaFetch": 50,
+    "newscrawl.conditional.ConditionalRequests": 60,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 200,
