@@ -19,7 +19,14 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.db import ValidatorRow, make_engine, resolve_db_url, utcnow
+from newscrawl.db import (
+    BUSY_TIMEOUT_S,
+    ValidatorRow,
+    make_engine,
+    resolve_db_url,
+    store_unavailable,
+    utcnow,
+)
 from newscrawl.deltafetch import is_truthy
 
 if TYPE_CHECKING:
@@ -47,9 +54,10 @@ class NotModifiedError(IgnoreRequest):
 
 
 class ConditionalRequests:
-    def __init__(self, crawler: Crawler, db_url: str) -> None:
+    def __init__(self, crawler: Crawler, db_url: str, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
         self.crawler = crawler
         self.db_url = db_url
+        self.busy_timeout = busy_timeout
         self.engine: Engine | None = None
         self.refresh = False
         # listing -> (etag, last_modified, the request's meta) of this run's 2xx answers
@@ -62,14 +70,18 @@ class ConditionalRequests:
         s = crawler.settings
         if not s.getbool("NEWSCRAWL_CONDITIONAL_ENABLED", True):
             raise NotConfigured("NEWSCRAWL_CONDITIONAL_ENABLED is off")
-        middleware = cls(crawler, resolve_db_url(s.get("NEWSCRAWL_DB") or None))
+        middleware = cls(
+            crawler,
+            resolve_db_url(s.get("NEWSCRAWL_DB") or None),
+            s.getfloat("NEWSCRAWL_BUSY_TIMEOUT", BUSY_TIMEOUT_S),
+        )
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
         self.refresh = is_truthy(getattr(spider, "refresh", False))
-        self.engine = make_engine(self.db_url)
+        self.engine = make_engine(self.db_url, busy_timeout=self.busy_timeout)
 
     # --- requests and answers ------------------------------------------------------------------
     def process_request(self, request: Request) -> None:
@@ -131,9 +143,12 @@ class ConditionalRequests:
             return
         try:
             self._save(reason)
-        except SQLAlchemyError:
+        except SQLAlchemyError as exc:
             # Not saving is safe: the next run fetches every listing in full.
-            logger.warning("Could not save the validators of feeds and sitemaps", exc_info=True)
+            unavailable = store_unavailable(exc)
+            logger.warning("Could not save the validators of feeds and sitemaps%s",
+                           f": {unavailable}" if unavailable else "",
+                           exc_info=unavailable is None)  # fmt: skip
         finally:
             self.engine.dispose()
             self.engine = None

@@ -25,6 +25,10 @@ NEWSCRAWL_CONTACT_URL = os.environ.get(
 NEWSCRAWL_SOURCES = ""
 # Articles are written in one transaction per this many items (and at spider close).
 NEWSCRAWL_STORE_BATCH_SIZE = 100
+# Seconds a write waits for another process's write lock on the store (an analyst's
+# long transaction, another crawl) before it gives up; what is not written is fetched again
+# by the next run.
+NEWSCRAWL_BUSY_TIMEOUT = 30.0
 # Pages whose main text has fewer words are skipped as too_short.
 NEWSCRAWL_MIN_WORDS = 50
 # Pages larger than this many bytes are not downloaded (also Scrapy's DOWNLOAD_MAXSIZE).
