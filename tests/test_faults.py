@@ -9,14 +9,18 @@ variables): no sleeps decide where a crawl dies.
 from __future__ import annotations
 
 import json
+import os
 import signal
 import sqlite3
+import subprocess
+import sys
 import threading
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawling import REPO, run_crawl
+from crawling import REPO, TEST_SETTINGS, run_crawl
 from texts import article_page, rss
 
 from newscrawl.demo_server import SiteServer, static_route
@@ -24,7 +28,6 @@ from newscrawl.runner import project_settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
-    from pathlib import Path
 
     from newscrawl.demo_server import Route
 
@@ -218,3 +221,92 @@ def release_after(served: threading.Semaphore, count: int, writer: Writer) -> No
         if not served.acquire(timeout=60):
             break
     threading.Timer(0.5, writer.release).start()
+
+
+@contextmanager
+def small_filesystem(path: Path, size: str) -> Iterator[Callable[[], None] | None]:
+    """A tmpfs of ``size`` at ``path``; yields a function that grows it to 64 MiB, or None
+    when this machine does not let us mount (not root): the test then limits SQLite instead.
+    """
+    path.mkdir()
+    mount = ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)]
+    try:
+        subprocess.run(mount, check=True, capture_output=True)
+    except (OSError, subprocess.CalledProcessError):
+        yield None
+        return
+    grow = ["mount", "-o", "remount,size=64m", str(path)]
+    try:
+        yield lambda: subprocess.run(grow, check=True, capture_output=True) and None
+    finally:
+        subprocess.run(["umount", "-l", str(path)], check=False, capture_output=True)
+
+
+def test_a_full_disk_fails_in_one_line_and_the_next_run_carries_on(tmp_path: Path) -> None:
+    count = 30
+    batches = {"NEWSCRAWL_STORE_BATCH_SIZE": "5"}
+    # 400 KiB: the empty store and its WAL fit, about half of the articles do not.
+    with small_filesystem(tmp_path / "small", "400k") as grow, feed_site(tmp_path, count) as site:
+        db = tmp_path / "small" / "news.db"
+        feed = site.url("/feed.xml")
+        if grow is None:  # SQLite's own size limit stands in for the full filesystem
+            limit = {"NEWSCRAWL_TEST_FAULT": "disk_full", "NEWSCRAWL_TEST_MAX_PAGES": "35"}
+            full = {"settings": {**HOOK, **batches}, "env": {**HOOK_ENV, **limit}}
+        else:
+            full = {"settings": batches}
+        first = run_crawl("feed", db, url=feed, **full)
+        on_full = sound_store(db)
+        if grow is not None:
+            grow()
+        second = run_crawl("feed", db, url=feed)
+        stored = sound_store(db)
+
+    assert "Traceback" not in first.log, first.log[-3000:]
+    assert "the store is full (database or disk is full)" in first.log
+    assert 0 < len(on_full) < count
+    assert second.run["status"] == "finished", second.log[-3000:]
+    assert stored[: len(on_full)] == on_full
+    assert len(stored) == count
+
+
+def test_a_second_crawl_of_the_same_store_exits_75_while_the_first_runs(
+    tmp_path: Path, db: Path
+) -> None:
+    newscrawl = str(Path(sys.executable).with_name("newscrawl"))
+    inside, go_on = threading.Event(), threading.Event()
+
+    def hold_the_first_run() -> None:
+        inside.set()
+        go_on.wait(60)
+
+    with feed_site(tmp_path, 2) as site:
+        site.routes["/feed2.xml"] = site.routes["/feed.xml"]
+        site.routes["/feed.xml"] = first_time(hold_the_first_run, site.routes["/feed.xml"])
+        sources = tmp_path / "sources.toml"
+        sources.write_text(
+            f'[[source]]\nname = "one"\nkind = "feed"\nurls = ["{site.url("/feed.xml")}"]\n'
+            f'[[source]]\nname = "two"\nkind = "feed"\nurls = ["{site.url("/feed2.xml")}"]\n'
+        )
+        common = [newscrawl, "crawl", "--db", str(db), "--sources", str(sources)]
+        for name, value in {**TEST_SETTINGS, "DOWNLOAD_TIMEOUT": "90"}.items():
+            common += ["-s", f"{name}={value}"]
+        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        first = subprocess.Popen([*common, "--only", "one"], env=env, stdout=subprocess.PIPE,
+                                 stderr=subprocess.STDOUT, text=True)  # fmt: skip
+        try:
+            assert inside.wait(60), "the first crawl never fetched its feed"
+            second = subprocess.run([*common, "--only", "two"], env=env, capture_output=True,
+                                    text=True, timeout=120, check=False)  # fmt: skip
+        finally:
+            go_on.set()
+            first_log, _ = first.communicate(timeout=120)
+
+    assert second.returncode == 75, second.stderr[-3000:]
+    assert "another crawl is running on this store" in second.stderr
+    assert "Traceback" not in second.stderr
+    assert first.returncode == 0, first_log[-3000:]
+    history = runs(db)
+    assert [(r["status"], json.loads(r["arguments"])["only"]) for r in history] == [
+        ("finished", "one")
+    ]
+    assert len(sound_store(db)) == 2
