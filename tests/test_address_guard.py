@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 import pytest
 from crawling import run_crawl
 from scrapy.exceptions import NotConfigured
+from scrapy.http import Request, Response
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from texts import article_page, rss
 
-from newscrawl.addressguard import AddressGuard, is_public
+from newscrawl.addressguard import AddressGuard, PrivateAddressError, is_public
 from newscrawl.demo_server import SiteServer, redirect_route, static_route
 
 if TYPE_CHECKING:
@@ -113,3 +114,17 @@ def test_a_redirect_to_a_private_address_is_refused(tmp_path: Path, db: Path) ->
     finally:
         allowed.stop()
         private.stop()
+
+
+def test_an_answer_from_a_private_address_is_dropped() -> None:
+    """A name that resolved to a public address at the check, then to a private one."""
+    crawler = get_crawler(settings_dict=ON)
+    crawler.stats.open_spider()
+    guard = build_from_crawler(AddressGuard, crawler)
+    request = Request("http://news.example/a.html")
+    public = Response(request.url, request=request, ip_address=ipaddress.ip_address("8.8.8.8"))
+    assert guard.process_response(request, public) is public
+    private = Response(request.url, request=request, ip_address=ipaddress.ip_address("10.0.0.7"))
+    with pytest.raises(PrivateAddressError, match=r"news\.example \(10\.0\.0\.7\)"):
+        guard.process_response(request, private)
+    assert crawler.stats.get_value("newscrawl/skipped/private_address") == 1

@@ -231,7 +231,8 @@ class NewsSpider(scrapy.Spider):
 
     def listed_by(self, response: Response) -> tuple[str, ...]:
         """The listings that led to what ``response`` lists: its own and its parents'."""
-        return (*response.meta.get(LISTED_BY_META, ()), response.meta[LISTING_META])
+        own = response.meta.get(LISTING_META)
+        return (*response.meta.get(LISTED_BY_META, ()), *((own,) if own else ()))
 
     def page_request(self, url: str, target: Target, depth: int = 0) -> Request:
         # Start pages of a site crawl are fetched every run; deeper pages may be stored
