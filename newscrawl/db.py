@@ -31,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 if TYPE_CHECKING:
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
     from sqlalchemy.types import TypeEngine
 
 PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
+# How long a writer waits for another's write lock before giving up (NEWSCRAWL_BUSY_TIMEOUT).
 BUSY_TIMEOUT_MS: Final = 30_000
+BUSY_TIMEOUT_S: Final = BUSY_TIMEOUT_MS / 1000
 # Memory-mapped reads keep index lookups flat as the file grows past SQLite's small page
 # cache (docs/dedupe.md, scale benchmark); pages are shared with the OS cache, not heap.
 MMAP_BYTES: Final = 1 << 30
@@ -200,11 +203,26 @@ class CrawlRunRow(Base):
     spider: Mapped[str] = mapped_column(String)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # running, finished, interrupted or failed
+    # running, finished, interrupted, failed or abandoned (its process is gone: see abandoned.py)
     status: Mapped[str] = mapped_column(String, default="running")
     finish_reason: Mapped[str | None] = mapped_column(String)
     arguments: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The process that ran it, so a later run can tell that it is gone.
+    pid: Mapped[int | None] = mapped_column(Integer)
+    hostname: Mapped[str | None] = mapped_column(String)
+    process_start: Mapped[str | None] = mapped_column(String)
+
+
+class ValidatorRow(Base):
+    """The HTTP validators of a feed or sitemap, sent back so an unchanged one answers 304."""
+
+    __tablename__ = "validators"
+
+    url: Mapped[str] = mapped_column(String, primary_key=True)  # as the run requested it
+    etag: Mapped[str | None] = mapped_column(String)
+    last_modified: Mapped[str | None] = mapped_column(String)  # the server's HTTP date, as sent
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class DuplicateDecisionRow(Base):
@@ -317,14 +335,17 @@ VIEWS_DDL: Final = (
 )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout: float) -> Any:
+    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
+        cursor.close()
+
+    return set_pragmas
 
 
 def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -379,12 +400,14 @@ def make_engine(
     writer: bool = False,
     readonly: bool = False,
     probe: bool = False,
+    busy_timeout: float = BUSY_TIMEOUT_S,
 ) -> Engine:
     """An engine for the store, created or upgraded to the current schema when ``create``.
 
     ``writer`` engines (the store pipeline's) begin every transaction with the write lock.
     ``readonly`` engines open a SQLite file read-only and never create or upgrade it
-    (``probe``: see :func:`readonly_url`).
+    (``probe``: see :func:`readonly_url`). ``busy_timeout`` is how many seconds a statement
+    waits for another writer's lock.
     """
     resolved = resolve_db_url(url)
     path = sqlite_path(resolved)
@@ -392,7 +415,8 @@ def make_engine(
         path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(readonly_url(resolved, probe=probe) if readonly else resolved)
     if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_reader_pragmas if readonly else _sqlite_pragmas)
+        pragmas = _sqlite_reader_pragmas if readonly else _sqlite_pragmas(busy_timeout)
+        event.listen(engine, "connect", pragmas)
         if writer:
             _immediate_transactions(engine)
     if create and not readonly:
@@ -414,3 +438,15 @@ def create_schema(conn: Connection) -> None:
 
 def has_fts(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
+
+
+def store_unavailable(exc: SQLAlchemyError) -> str | None:
+    """The store's one-line reason when no write can succeed now (full, locked), else None."""
+    if not isinstance(exc, OperationalError):
+        return None
+    message = str(exc.orig).splitlines()[0] if exc.orig is not None else ""
+    if "disk is full" in message:
+        return f"the store is full ({message})"
+    if "database is locked" in message:
+        return f"another process held the store's write lock past the busy timeout ({message})"
+    return None

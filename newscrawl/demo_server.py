@@ -8,7 +8,10 @@ would, with a few conveniences for crawling offline:
 * ``/x.xml.gz`` is gzipped on the fly when only ``x.xml`` exists on disk;
 * ``routes`` maps extra paths to callables, for pages that tests want to misbehave
   (a 500, a redirect, a binary body, a huge page) without any file;
-* every request is counted per path in :attr:`SiteServer.hits`.
+* every request is counted per path in :attr:`SiteServer.hits`;
+* with ``validators=("etag", "last-modified")`` files carry an ETag and a Last-Modified
+  header and conditional requests (If-None-Match, If-Modified-Since) get ``304 Not
+  Modified``, counted in :attr:`SiteServer.not_modified`.
 
 The demo outlets live in ``newscrawl/demo_site/<name>/``; their ground truth is
 ``newscrawl/demo_site/manifest.json``. Standard library only.
@@ -18,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import http.server
 import json
 import logging
@@ -28,15 +32,18 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from email.message import Message
+from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Final
+from typing import Final, Literal
 from urllib.parse import unquote, urlsplit
 
 logger = logging.getLogger(__name__)
 
 Route = Callable[[], tuple[int, dict[str, str], bytes]]
 """A callable answering one path: ``() -> (status, headers, body)``, called per request."""
+Validator = Literal["etag", "last-modified"]
 
 DEMO_ROOT: Final = Path(__file__).resolve().parent / "demo_site"
 MANIFEST_PATH: Final = DEMO_ROOT / "manifest.json"
@@ -179,6 +186,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         route = site.routes.get(path)
         if route is None:
             status, headers, body = site.resolve(path)
+            if status == 200 and site.unchanged_for(self.headers, headers):
+                site.not_modified.record(path)
+                status, body = 304, b""
         else:
             try:
                 status, headers, body = route()
@@ -222,6 +232,7 @@ class SiteServer:
         host: str = "127.0.0.1",
         port: int = 0,
         routes: dict[str, Route] | None = None,
+        validators: tuple[Validator, ...] = (),
     ) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
@@ -230,6 +241,8 @@ class SiteServer:
         self.port = port
         self.routes: dict[str, Route] = dict(routes or {})
         self.hits = HitCounter()
+        self.validators = validators
+        self.not_modified = HitCounter()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -327,7 +340,26 @@ class SiteServer:
             body += b"<body><h1>Not Found</h1></body></html>"
             return 404, {"Content-Type": CONTENT_TYPES[".html"]}, body
         body = self._read(file)
-        return 200, {"Content-Type": content_type_for(file, body)}, body
+        headers = {"Content-Type": content_type_for(file, body)}
+        if "etag" in self.validators:
+            headers["ETag"] = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
+        if "last-modified" in self.validators:
+            headers["Last-Modified"] = formatdate(int(file.stat().st_mtime), usegmt=True)
+        return 200, headers, body
+
+    def unchanged_for(self, request: Message[str, str], answer: Mapping[str, str]) -> bool:
+        """Whether a conditional request's validators match the answer's (RFC 9110 13.2.2)."""
+        etag = answer.get("ETag")
+        if_none_match = request.get("If-None-Match")
+        if etag and if_none_match:
+            return etag in {tag.strip() for tag in if_none_match.split(",")}
+        modified, since = answer.get("Last-Modified"), request.get("If-Modified-Since")
+        if not modified or not since:
+            return False
+        try:
+            return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
+        except (TypeError, ValueError):
+            return False
 
     def _is_dir(self, path: str) -> bool:
         parts = [p for p in unquote(path).split("/") if p not in ("", ".")]

@@ -16,7 +16,15 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.db import CrawlRunRow, make_engine, resolve_db_url, utcnow
+from newscrawl.abandoned import mark_abandoned, this_process
+from newscrawl.db import (
+    BUSY_TIMEOUT_S,
+    CrawlRunRow,
+    make_engine,
+    resolve_db_url,
+    store_unavailable,
+    utcnow,
+)
 
 if TYPE_CHECKING:
     from typing import Self
@@ -61,9 +69,10 @@ def jsonable(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 class RunRecorder:
-    def __init__(self, crawler: Crawler, db_url: str) -> None:
+    def __init__(self, crawler: Crawler, db_url: str, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
         self.crawler = crawler
         self.db_url = db_url
+        self.busy_timeout = busy_timeout
         self.engine: Engine | None = None
         self.run_id: int | None = None
 
@@ -72,15 +81,21 @@ class RunRecorder:
         s = crawler.settings
         if not s.getbool("NEWSCRAWL_RUNS_ENABLED", True):
             raise NotConfigured("NEWSCRAWL_RUNS_ENABLED is off")
-        recorder = cls(crawler, resolve_db_url(s.get("NEWSCRAWL_DB") or None))
+        recorder = cls(
+            crawler,
+            resolve_db_url(s.get("NEWSCRAWL_DB") or None),
+            s.getfloat("NEWSCRAWL_BUSY_TIMEOUT", BUSY_TIMEOUT_S),
+        )
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder
 
     def spider_opened(self, spider: Spider) -> None:
         try:
-            self.engine = make_engine(self.db_url)
+            self.engine = make_engine(self.db_url, busy_timeout=self.busy_timeout)
+            me = this_process()
             with self.engine.begin() as conn:
+                abandoned = mark_abandoned(conn, utcnow(), me)
                 self.run_id = conn.execute(
                     insert(CrawlRunRow)
                     .values(
@@ -89,6 +104,9 @@ class RunRecorder:
                         status="running",
                         arguments=_arguments(spider),
                         stats={},
+                        pid=me.pid,
+                        hostname=me.hostname,
+                        process_start=me.process_start,
                     )
                     .returning(CrawlRunRow.id)
                 ).scalar_one()
@@ -98,6 +116,8 @@ class RunRecorder:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("newscrawl/run_id", self.run_id)
         self.crawler.signals.send_catch_log(run_opened, run_id=self.run_id)
+        if abandoned:
+            self.crawler.stats.set_value("newscrawl/runs/abandoned_found", len(abandoned))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.engine is None or self.run_id is None:
@@ -113,8 +133,13 @@ class RunRecorder:
                     .where(CrawlRunRow.id == self.run_id)
                     .values(finished_at=utcnow(), status=status, finish_reason=reason, stats=stats)
                 )
-        except SQLAlchemyError:
-            logger.exception("Could not record the end of run %s", self.run_id)
+        except SQLAlchemyError as exc:
+            # A full or locked store is said in one line; the next run marks this one abandoned.
+            unavailable = store_unavailable(exc)
+            if unavailable:
+                logger.error("Could not record the end of run %s: %s", self.run_id, unavailable)
+            else:
+                logger.exception("Could not record the end of run %s", self.run_id)
         finally:
             self.engine.dispose()
         logger.info("Run %s %s (%s)", self.run_id, status, reason)

@@ -31,6 +31,10 @@ NEWSCRAWL_SOURCES = ""
 NEWSCRAWL_KEEP_PAGES = True
 # Articles are written in one transaction per this many items (and at spider close).
 NEWSCRAWL_STORE_BATCH_SIZE = 100
+# Seconds a write waits for another process's write lock on the store (an analyst's
+# long transaction, another crawl) before it gives up; what is not written is fetched again
+# by the next run.
+NEWSCRAWL_BUSY_TIMEOUT = 30.0
 # Pages whose main text has fewer words are skipped as too_short.
 NEWSCRAWL_MIN_WORDS = 50
 # Pages larger than this many bytes are not downloaded (also Scrapy's DOWNLOAD_MAXSIZE).
@@ -43,6 +47,8 @@ NEWSCRAWL_MAX_PAGES = 500
 NEWSCRAWL_MAX_DEPTH = 4
 # Skip article pages whose address is already in the store (incremental crawls).
 NEWSCRAWL_DELTAFETCH_ENABLED = True
+# Send feeds' and sitemaps' stored ETag / Last-Modified back; an unchanged one answers 304.
+NEWSCRAWL_CONDITIONAL_ENABLED = True
 # Extract pages in this many worker processes (0: in the crawl's own process). Worth it for
 # large crawls over many sites, where parsing, not the network, is the limit.
 NEWSCRAWL_EXTRACT_WORKERS = 0
@@ -58,6 +64,11 @@ NEWSCRAWL_LOG_DIR = ""
 # end of each run (0: keep all).
 NEWSCRAWL_LOG_KEEP_DAYS = 30
 NEWSCRAWL_LOG_KEEP_COUNT = 1000
+# Refuse hosts that are or resolve to private, loopback, link-local or other non-public
+# addresses, redirects included: turn on when crawling URL lists you did not choose.
+NEWSCRAWL_PUBLIC_ADDRESSES_ONLY = False
+# Networks (CIDR) the address guard lets through all the same, e.g. an intranet mirror.
+NEWSCRAWL_ALLOWED_NETWORKS: list[str] = []
 # Near-duplicate detection (docs/dedupe.md): the share of the shorter text's 5-word shingles
 # found in the longer one from which it is a syndicated copy, the least length ratio of the
 # two, the shortest text judged by similarity, and the most stored texts checked a lookup.
@@ -86,7 +97,10 @@ SITEMAP_ALTERNATE_LINKS = False
 
 # --- components ----------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    # First, so that nothing (robots.txt included) reaches a refused address.
+    "newscrawl.addressguard.AddressGuard": 40,
     "newscrawl.deltafetch.DeltaFetch": 50,
+    "newscrawl.conditional.ConditionalRequests": 60,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 200,

@@ -51,7 +51,8 @@ AMP_PARAM_VALUES: Final = {
     "output": frozenset({"amp"}),
 }
 DEFAULT_PORTS: Final = {"http": 80, "https": 443}
-INDEX_FILES: Final = re.compile(r"/(index|default)\.(html?|php|aspx?|shtml)$", re.IGNORECASE)
+# One or more trailing index files: "/index.html/index.html" names the same page twice over.
+INDEX_FILES: Final = re.compile(r"(/(index|default)\.(html?|php|aspx?|shtml))+/*$", re.IGNORECASE)
 # Google's AMP cache serves publisher pages under /c/<host>/<path> (https when /s/ follows).
 AMP_CACHE: Final = re.compile(r"^/[cv]/(?:(s)/)?([^/]+)(/.*)?$")
 # Characters kept as they are in a path; everything else is percent-encoded (RFC 3986).

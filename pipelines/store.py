@@ -18,11 +18,13 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from newscrawl.db import (
+    BUSY_TIMEOUT_S,
     ArticleRow,
     ArticleUrlRow,
     DuplicateDecisionRow,
     make_engine,
     resolve_db_url,
+    store_unavailable,
     utcnow,
 )
 from newscrawl.dedupe import NearDuplicateIndex, content_hash, query_variant_of
@@ -57,12 +59,14 @@ class StorePipeline:
         batch_size: int,
         index: NearDuplicateIndex,
         keep_pages: bool = True,
+        busy_timeout: float = BUSY_TIMEOUT_S,
     ) -> None:
         self.crawler = crawler
         self.db_url = db_url
         self.batch_size = max(1, batch_size)
         self.index = index
         self.keep_pages = keep_pages
+        self.busy_timeout = busy_timeout
         self.buffer: list[ArticleItem] = []
         self.engine: Engine | None = None
 
@@ -77,10 +81,11 @@ class StorePipeline:
             s.getint("NEWSCRAWL_STORE_BATCH_SIZE", 100),
             index_from_settings(s),
             s.getbool("NEWSCRAWL_KEEP_PAGES", True),
+            s.getfloat("NEWSCRAWL_BUSY_TIMEOUT", BUSY_TIMEOUT_S),
         )
 
     def open_spider(self) -> None:
-        self.engine = make_engine(self.db_url, writer=True)
+        self.engine = make_engine(self.db_url, writer=True, busy_timeout=self.busy_timeout)
         logger.info("Storing articles in %s", self.engine.url.render_as_string(hide_password=True))
 
     def close_spider(self) -> None:
@@ -102,11 +107,20 @@ class StorePipeline:
         try:
             with self.engine.begin() as conn:
                 outcomes = [self.write(conn, item) for item in batch]
-        except SQLAlchemyError:
-            logger.warning(
-                "Batch of %d articles failed; retrying one by one", len(batch), exc_info=True
-            )
-            outcomes = [self._write_alone(item) for item in batch]
+        except SQLAlchemyError as exc:
+            reason = store_unavailable(exc)
+            if reason:
+                # One by one would fail the same way (and wait out the busy timeout each).
+                logger.error(
+                    "Could not write %d articles: %s. They are not recorded as seen: the next "
+                    "run fetches them again", len(batch), reason,
+                )  # fmt: skip
+                outcomes = ["failed"] * len(batch)
+            else:
+                logger.warning(
+                    "Batch of %d articles failed; retrying one by one", len(batch), exc_info=True
+                )
+                outcomes = [self._write_alone(item) for item in batch]
         for outcome in outcomes:
             self.inc(f"store/{outcome}")
         self.inc("store/batches")

@@ -65,6 +65,7 @@ def run_crawl(
     settings: dict[str, str] | None = None,
     timeout: float = 120,
     verbose: bool = True,
+    env: dict[str, str] | None = None,
     **arguments: str,
 ) -> CrawlResult:
     """`scrapy crawl SPIDER -a k=v ...` in a child process against ``db``; ``verbose``
@@ -74,7 +75,12 @@ def run_crawl(
         command += ["-a", f"{name}={value}"]
     for name, value in {**TEST_SETTINGS, **(settings or {})}.items():
         command += ["-s", f"{name}={value}"]
-    env = {**os.environ, "NEWSCRAWL_DB": f"sqlite:///{db}", "PYTHONWARNINGS": "ignore"}
+    env = {
+        **os.environ,
+        "NEWSCRAWL_DB": f"sqlite:///{db}",
+        "PYTHONWARNINGS": "ignore",
+        **(env or {}),
+    }
     proc = subprocess.run(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )

@@ -11,7 +11,7 @@ import time
 from typing import TYPE_CHECKING
 
 from crawling import REPO, TEST_SETTINGS, last_run
-from texts import distinct_text
+from texts import article_page
 
 from newscrawl.demo_server import SiteServer, static_route
 
@@ -19,19 +19,6 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from newscrawl.demo_server import Route
-
-
-def article_page(number: int) -> str:
-    paragraphs = "".join(
-        f"<p>{distinct_text(number * 10 + n, words=40).capitalize()}.</p>" for n in range(5)
-    )
-    return (
-        f"<!DOCTYPE html><html lang='en'><head><title>Report {number}</title>"
-        "<meta property='og:type' content='article'>"
-        "<meta property='article:published_time' "
-        f"content='2024-05-{number % 28 + 1:02d}T08:00:00Z'>"
-        f"</head><body><article><h1>Report number {number}</h1>{paragraphs}</article></body></html>"
-    )
 
 
 def slow(body: str, seconds: float) -> Route:

@@ -73,6 +73,12 @@ def test_rule_index_files(name):
     assert normalize_url(f"https://example.com/news/{name}") == "https://example.com/news"
 
 
+def test_rule_index_file_with_trailing_slashes():
+    # found by tests/test_properties.py: normalising twice gave another answer
+    assert normalize_url("http://Example.COM/index.html///") == "http://example.com/"
+    assert normalize_url("http://example.com/a/index.html/index.php") == "http://example.com/a"
+
+
 def test_rule_index_file_only_as_last_segment():
     assert normalize_url("https://example.com/index.html/a") == "https://example.com/index.html/a"
     assert normalize_url("https://example.com/news/my-index.html") == (

@@ -21,6 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 
 from newscrawl import __version__
 from newscrawl.article import Article
+from newscrawl.conditional import ENTRIES_META, LISTED_BY_META, LISTING_META
 from newscrawl.deltafetch import is_truthy
 from newscrawl.errors import error_kind, install_log_filter
 from newscrawl.feeds import (
@@ -214,6 +215,7 @@ class NewsSpider(scrapy.Spider):
         article: bool,
         depth: int = 0,
         entry: bool = False,
+        listed_by: tuple[str, ...] = (),
     ) -> Request:
         return Request(
             request_url(url),
@@ -226,19 +228,44 @@ class NewsSpider(scrapy.Spider):
                 "newscrawl_depth": depth,
                 # A feed, sitemap or start page: its failure is its source's failure.
                 "newscrawl_entry": entry,
+                LISTED_BY_META: listed_by,
             },
         )
 
     def article_request(
-        self, url: str, target: Target, via: str, *, entry: bool = False
+        self,
+        url: str,
+        target: Target,
+        via: str,
+        listed_by: tuple[str, ...] = (),
+        *,
+        entry: bool = False,
     ) -> Request:
-        return self._request(url, self.parse_article, target, via, article=True, entry=entry)
+        return self._request(
+            url, self.parse_article, target, via, article=True, entry=entry, listed_by=listed_by
+        )
 
-    def feed_request(self, url: str, target: Target) -> Request:
-        return self._request(url, self.parse_feed, target, "feed", article=False, entry=True)
+    def feed_request(self, url: str, target: Target, listed_by: tuple[str, ...] = ()) -> Request:
+        return self.listing_request(url, self.parse_feed, target, "feed", listed_by)
 
-    def sitemap_request(self, url: str, target: Target) -> Request:
-        return self._request(url, self.parse_sitemap, target, "sitemap", article=False, entry=True)
+    def sitemap_request(self, url: str, target: Target, listed_by: tuple[str, ...] = ()) -> Request:
+        return self.listing_request(url, self.parse_sitemap, target, "sitemap", listed_by)
+
+    def listing_request(
+        self, url: str, callback: Any, target: Target, via: str, listed_by: tuple[str, ...]
+    ) -> Request:
+        """A feed or sitemap: conditional when the store has its validators; its failure is
+        its source's failure."""
+        request = self._request(
+            url, callback, target, via, article=False, entry=True, listed_by=listed_by
+        )
+        request.meta[LISTING_META] = request.url
+        return request
+
+    def listed_by(self, response: Response) -> tuple[str, ...]:
+        """The listings that led to what ``response`` lists: its own and its parents'."""
+        own = response.meta.get(LISTING_META)
+        return (*response.meta.get(LISTED_BY_META, ()), *((own,) if own else ()))
 
     def page_request(self, url: str, target: Target, depth: int = 0) -> Request:
         # Start pages of a site crawl are fetched every run; deeper pages may be stored
@@ -319,7 +346,7 @@ class NewsSpider(scrapy.Spider):
             if feeds and not response.meta.get("newscrawl_discovered"):
                 logger.info("%s is a page; following its feeds %s", response.url, feeds)
                 for url in feeds:
-                    request = self.feed_request(url, target)
+                    request = self.feed_request(url, target, self.listed_by(response))
                     request.meta["newscrawl_discovered"] = True
                     yield request
                 return
@@ -328,9 +355,10 @@ class NewsSpider(scrapy.Spider):
             self.source_failed(response.meta, f"not_a_feed {response.url}")
             return
         self.inc("feeds/parsed")
+        response.meta[ENTRIES_META] = True
         for entry in self.recent(entries, target, "feeds"):
             self.inc("feeds/entries")
-            yield self.article_request(entry.url, target, "feed")
+            yield self.article_request(entry.url, target, "feed", self.listed_by(response))
 
     # --- sitemaps ----------------------------------------------------------------------------
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
@@ -347,7 +375,7 @@ class NewsSpider(scrapy.Spider):
                 logger.warning("No Sitemap: lines in %s", response.url, extra={"spider": self})
                 self.source_failed(response.meta, f"no_sitemaps {response.url}")
             for url in found:
-                yield self.sitemap_request(url, target)
+                yield self.sitemap_request(url, target, self.listed_by(response))
             return
         try:
             sitemap = parse_sitemap(response.body, response.url)
@@ -360,13 +388,15 @@ class NewsSpider(scrapy.Spider):
             return
         self.inc("sitemaps/parsed")
         entries = list(self.sitemap_filter(sitemap.entries, target))
+        listed_by = self.listed_by(response)
         if sitemap.kind == "sitemapindex":
             for entry in entries:
-                yield self.sitemap_request(entry.url, target)
+                yield self.sitemap_request(entry.url, target, listed_by)
             return
+        response.meta[ENTRIES_META] = True
         for entry in entries:
             self.inc("sitemaps/entries")
-            yield self.article_request(entry.url, target, "sitemap")
+            yield self.article_request(entry.url, target, "sitemap", listed_by)
 
     def sitemap_filter(self, entries: list[Entry], target: Target) -> Iterator[Entry]:
         """The hook to override for other sitemap rules; by default only recent entries."""
