@@ -45,9 +45,11 @@ def kept_pages_line(engine: Any) -> None:
             size = pages_size(conn)
     except OperationalError:  # a store from before pages were kept
         return
+    # On stderr: stdout holds the table alone, one line per source, for scripts and pipes.
     click.echo(
         f"Kept pages: {size.pages}, {human_bytes(size.stored_bytes)} compressed "
-        f"({human_bytes(size.fetched_bytes)} as fetched)"
+        f"({human_bytes(size.fetched_bytes)} as fetched)",
+        err=True,
     )
 
 
