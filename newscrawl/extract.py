@@ -153,8 +153,8 @@ def build_article(
     words: int,
 ) -> Article:
     sitename = metadata.structured_sitename(page) or doc.get("sitename")
-    title = metadata.clean_title(metadata.structured_title(page) or doc.get("title"), sitename)
-    author = metadata.clean_author(metadata.structured_author(page) or doc.get("author"), sitename)
+    title = metadata.pick_title(page, doc.get("title"), sitename)
+    author = metadata.pick_author(page, doc.get("author"), sitename)
     published, modified = dates
     return Article(
         url=url,

@@ -70,6 +70,8 @@ class PageMeta:
     meta: dict[str, str] = field(default_factory=dict)
     canonical: str | None = None
     html_lang: str | None = None
+    h1s: list[str] = field(default_factory=list)  # the visible headlines, in page order
+    html_title: str | None = None
 
 
 def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
@@ -93,6 +95,11 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
             break
     if page.canonical is None:
         page.canonical = page.meta.get("og:url")
+    page.html_title = tree.findtext(".//title")
+    for h1 in tree.iterfind(".//body//h1"):
+        text = " ".join(h1.text_content().split())
+        if text:
+            page.h1s.append(text)
     lang = tree.get("lang") or tree.get("xml:lang") or page.meta.get("og:locale")
     page.html_lang = lang.strip() if lang else None
     return page
@@ -285,13 +292,49 @@ def clean_author(author: str | None, sitename: str | None) -> str | None:
     return "; ".join(names) or None
 
 
-def structured_author(page: PageMeta) -> str | None:
+def author_candidates(page: PageMeta) -> list[str | None]:
+    """Where an author may be named, most trusted first; each is tried in turn, because a
+    source that holds an address or the site name cleans to nothing."""
+    candidates: list[str | None] = []
     ld = article_ld(page)
     if ld is not None:
         names = _ld_names(ld.get("author") or ld.get("creator"))
         if names:
-            return "; ".join(names)
-    return page.meta.get("author") or page.meta.get("article:author") or None
+            candidates.append("; ".join(names))
+    candidates.extend(page.meta.get(key) for key in ("author", "article:author", "dc.creator"))
+    return candidates
+
+
+def pick_author(page: PageMeta, found: str | None, sitename: str | None) -> str | None:
+    for candidate in [*author_candidates(page), found]:
+        cleaned = clean_author(candidate, sitename)
+        if cleaned:
+            return cleaned
+    return None
+
+
+_TOKEN: Final = re.compile(r"\w+")
+# The share of a visible headline's words that a declared title must contain for the
+# headline to be this story's (not the site's logo or a section name).
+_HEADLINE_OVERLAP: Final = 0.6
+
+
+def pick_title(page: PageMeta, found: str | None, sitename: str | None) -> str | None:
+    """The visible <h1> when it is this story's headline, else the declared title.
+
+    Declared titles (JSON-LD headline, og:title, <title>) are often an SEO variant of what
+    the reader sees; the <h1> is what the page shows, so it wins when a declared title
+    confirms it is the story's headline and not a logo or a section name.
+    """
+    declared = [structured_title(page), page.meta.get("og:title"), page.html_title, found]
+    words = set()
+    for text in declared:
+        words.update(_TOKEN.findall((text or "").lower()))
+    for h1 in page.h1s:
+        tokens = _TOKEN.findall(h1.lower())
+        if len(tokens) >= 2 and sum(t in words for t in tokens) >= _HEADLINE_OVERLAP * len(tokens):
+            return clean_title(h1, sitename)
+    return clean_title(structured_title(page) or found, sitename)
 
 
 def structured_title(page: PageMeta) -> str | None:

@@ -15,6 +15,7 @@ from typing import Final
 
 from lxml import html as lxml_html
 
+from newscrawl.extraction.guard import guarded
 from newscrawl.extraction.rules import Rule, is_enabled, register
 
 logger = logging.getLogger(__name__)
@@ -101,9 +102,6 @@ _TOKEN_PATTERN: Final = re.compile(
 # Elements never removed by class/id: removing the page frame is never the intent.
 _FRAME_TAGS: Final = frozenset({"html", "body", "main", "head"})
 _INLINE_SAFE: Final = frozenset({"b", "strong", "em", "i", "u", "sup", "sub", "abbr", "time"})
-# An element with more than this share of the page's paragraph text is the article or its
-# wrapper, whatever its class says ("paywall" marks the gated body on some sites).
-_MAX_SHARE: Final = 0.4
 
 
 # Only elements that carry one of these can match a rule; XPath preselects them in C.
@@ -226,8 +224,6 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
         _drop(element)
     body = tree.find("body")
     root = body if body is not None else tree
-    page_text = max(1, _text_length(root))
-    page_paragraphs = max(1, _paragraph_length(root))
     nested = set(root.xpath(".//article[ancestor::article]"))
     candidates: list[tuple[lxml_html.HtmlElement, Rule]] = [
         (header, STORY_HEADER) for header in _story_headers(root)
@@ -249,7 +245,7 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
     hover_parents = set()
     for element in hovers:
         hover_parents.update(element.iterancestors())
-    removed: Counter[str] = Counter()
+    eligible: list[tuple[lxml_html.HtmlElement, Rule]] = []
     for element, rule in candidates:
         if not is_enabled(rule.name):
             continue
@@ -264,16 +260,10 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
             )
         ):
             continue
-        parent = element.getparent()
-        if parent is None or _detached(element, root):
-            continue
-        length = _text_length(element)
-        large = length > _MAX_SHARE * page_text or (
-            length > _MAX_SHARE * page_paragraphs
-            and _paragraph_length(element) > _MAX_SHARE * page_paragraphs
-        )
-        if large:
-            logger.debug("rule %s spared a large element <%s>", rule.name, element.tag)
+        eligible.append((element, rule))
+    removed: Counter[str] = Counter()
+    for element, rule in guarded(root, eligible):
+        if element.getparent() is None or _detached(element, root):
             continue
         _drop(element)
         removed[rule.name] += 1

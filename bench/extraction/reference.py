@@ -1,0 +1,50 @@
+"""The extractors we compare against, called as a user of each library would call it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import trafilatura
+from lxml import html as lxml_html
+
+# Block elements whose end is a line break in the text of a readability summary.
+_BLOCKS = frozenset(
+    "p div br li h1 h2 h3 h4 h5 h6 blockquote pre tr td th dd dt section article table ul ol"
+    "".split()
+)
+
+
+def plain_trafilatura(html: str, url: str) -> str:
+    # The reference call of the shared benchmark README (no url, no options).
+    return trafilatura.extract(html, include_comments=False) or ""
+
+
+def trafilatura_metadata(html: str, url: str) -> dict[str, Any]:
+    document = trafilatura.bare_extraction(html, url=url or None, with_metadata=True)
+    return document.as_dict() if document is not None else {}  # type: ignore[union-attr]
+
+
+def readability_lxml(html: str, url: str) -> str:
+    """readability-lxml's summary as text (the bench extra installs it, not the runtime)."""
+    # Imported here: readability-lxml is in the bench extra only, not a runtime dependency.
+    from readability import Document
+
+    try:
+        summary = Document(html, url=url or None).summary(html_partial=True)
+    except Exception:  # it raises on pages it cannot read; for scoring that is no text
+        return ""
+    return html_to_text(summary)
+
+
+def html_to_text(fragment: str) -> str:
+    if not fragment.strip():
+        return ""
+    try:
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
+    except Exception:
+        return ""
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag in _BLOCKS:
+            element.tail = "\n" + (element.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
