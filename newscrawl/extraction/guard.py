@@ -63,7 +63,9 @@ def guarded(root: lxml_html.HtmlElement, removals: list[Removal]) -> list[Remova
     story = story_container(root)
     scope = story if story is not None else root
     protected = {story, *story.iterancestors()} if story is not None else set()
-    use_paragraphs = _paragraphs(scope) >= _PARAGRAPH_SHARE * _text(scope)
+    # A story container holds prose paragraphs by definition; measuring it by all its text
+    # would count hidden modals and menus as story and let the body go.
+    use_paragraphs = story is not None or _paragraphs(scope) >= _PARAGRAPH_SHARE * _text(scope)
     size = _paragraphs if use_paragraphs else _text
     total = max(1, size(scope))
     outside: list[Removal] = []

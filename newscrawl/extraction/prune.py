@@ -180,6 +180,7 @@ _HEADER_TOKENS: Final = re.compile(
 _MAX_HEADER_PROSE: Final = 1
 
 
+_PROSE_CHARS: Final = 150  # about 30 words: a paragraph, not a label or a prompt
 _INLINE: Final = frozenset({"a", "span", "em", "strong", "b", "i", "small", "cite"})
 _TEXT_BLOCKS: Final = frozenset({"p", "li", "blockquote", "td", "dd", "figcaption"})
 
@@ -261,6 +262,15 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
         ):
             continue
         eligible.append((element, rule))
+    # The class of one gated paragraph marks its siblings too, short ones included.
+    gated = {e for e, rule in eligible if rule is SUBSCRIPTION and _gated_prose(e)}
+    gated_classes = {e.get("class") for e in gated} - {None}
+    eligible = [
+        (element, rule)
+        for element, rule in eligible
+        if rule is not SUBSCRIPTION
+        or not (element in gated or element.get("class") in gated_classes)
+    ]
     removed: Counter[str] = Counter()
     for element, rule in guarded(root, eligible):
         if element.getparent() is None or _detached(element, root):
@@ -268,6 +278,17 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
         _drop(element)
         removed[rule.name] += 1
     return removed
+
+
+_FORM_CONTROLS: Final = ".//*[self::form or self::input or self::button or self::select]"
+
+
+def _gated_prose(element: lxml_html.HtmlElement) -> bool:
+    """A "paywall" or "subscriber" element that holds prose and no form control is the gated
+    story itself; the boxes this rule is for (sign-up, paywall prompt, consent dialog) ask
+    the reader to act, with a button or a field, and their text is short or a notice."""
+    has_prose = any(len(p.text_content()) >= _PROSE_CHARS for p in element.iter("p"))
+    return has_prose and not element.xpath(_FORM_CONTROLS)
 
 
 def _detached(element: lxml_html.HtmlElement, root: lxml_html.HtmlElement) -> bool:
