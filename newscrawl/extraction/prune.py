@@ -49,6 +49,11 @@ CAPTIONS = register(
     "captions_and_credits", "tree", "figure captions and image credits describe pictures"
 )
 SEARCH_FORMS = register("search_forms", "tree", "search boxes and their prompts")
+COMMENTS = register(
+    "comment_sections",
+    "tree",
+    "readers' comments and discussion threads are not the article",
+)
 NESTED_ARTICLES = register(
     "nested_articles",
     "tree",
@@ -95,6 +100,8 @@ _TOKEN_RULES: Final = (
     ),
     (CAPTIONS, r"caption|credit|photo-?source|image-?source|img-?source|copyright"),
     (SEARCH_FORMS, r"search"),
+    # Whole tokens only: "commentary" is an opinion piece, not a thread.
+    (COMMENTS, r"(?:comments?|commentlist|disqus|discussion-thread)(?=$|[\s_-])"),
 )
 _TOKEN_PATTERN: Final = re.compile(
     "|".join(f"(?:^|[\\s_-])(?P<r{i}>{pattern})" for i, (_, pattern) in enumerate(_TOKEN_RULES))
