@@ -10,8 +10,9 @@ import html
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -72,6 +73,7 @@ class PageMeta:
     html_lang: str | None = None
     h1s: list[str] = field(default_factory=list)  # the visible headlines, in page order
     html_title: str | None = None
+    tags: list[str] = field(default_factory=list)  # every article:tag, in order
 
 
 def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
@@ -84,7 +86,10 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         key = element.get("property") or element.get("name") or element.get("itemprop")
         content = element.get("content")
         if key and content and content.strip():
-            page.meta.setdefault(key.strip().lower(), content.strip())
+            key = key.strip().lower()
+            page.meta.setdefault(key, content.strip())
+            if key == "article:tag":
+                page.tags.append(content.strip())
     for element in tree.iterfind(".//meta[@http-equiv]"):
         content = element.get("content")
         if content and element.get("http-equiv", "").lower() == "last-modified":
@@ -189,13 +194,13 @@ def _first_date(
     pubdate: bool,
 ) -> str | None:
     ld = article_ld(page)
-    candidates: list[str | None] = []
-    if ld is not None:
-        candidates.append(_ld_text(ld.get(ld_key)))
-    candidates.extend(page.meta.get(key) for key in meta_keys)
-    candidates.extend(_itemprop_dates(tree, ld_key))
-    if pubdate:
-        candidates.extend(_time_elements(tree))
+    # Lazily: the tree is searched only when the head has no date.
+    candidates: Iterable[str | None] = chain(
+        [_ld_text(ld.get(ld_key))] if ld is not None else [],
+        (page.meta.get(key) for key in meta_keys),
+        _itemprop_dates(tree, ld_key),
+        _time_elements(tree) if pubdate else [],
+    )
     for value in candidates:
         normalized = normalize_date(value)
         if normalized:
@@ -223,10 +228,14 @@ def clean_title(title: str | None, sitename: str | None) -> str | None:
         return None
     # og:title is sometimes escaped twice ("&#8216;The Medium&#8217;").
     title = " ".join(html.unescape(title).split())
+    site = _norm(sitename) if sitename else ""
+    # "Forbes.com: Headline": a colon glued to the site name separates it too.
+    label, colon, rest = title.partition(": ")
+    if site and colon and rest and _is_site_part(label, site):
+        title = rest
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
-    site = _norm(sitename) if sitename else ""
     if site:
         kept = [p for p in parts if not _is_site_part(p, site)]
         if kept and len(kept) < len(parts):
@@ -305,6 +314,34 @@ def author_candidates(page: PageMeta) -> list[str | None]:
     return candidates
 
 
+def declared_author(page: PageMeta) -> str | None:
+    for candidate in author_candidates(page):
+        cleaned = clean_author(candidate, None)
+        if cleaned:
+            return cleaned
+    return None
+
+
+def categories_and_tags(page: PageMeta) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Sections and keywords the page declares (JSON-LD, then meta tags)."""
+    ld = article_ld(page) or {}
+    categories = _ld_names(ld.get("articleSection")) or [
+        v for v in [page.meta.get("article:section")] if v
+    ]
+    raw_tags: list[str] = list(page.tags)
+    keywords = ld.get("keywords") or page.meta.get("news_keywords") or page.meta.get("keywords")
+    if isinstance(keywords, str):
+        raw_tags.extend(keywords.split(","))
+    elif isinstance(keywords, list):
+        raw_tags.extend(k for k in keywords if isinstance(k, str))
+    tags: list[str] = []
+    for tag in raw_tags:
+        tag = " ".join(html.unescape(tag).split())
+        if tag and tag.lower() not in (t.lower() for t in tags):
+            tags.append(tag)
+    return tuple(dict.fromkeys(categories)), tuple(tags)
+
+
 def pick_author(page: PageMeta, found: str | None, sitename: str | None) -> str | None:
     for candidate in [*author_candidates(page), found]:
         cleaned = clean_author(candidate, sitename)
@@ -317,6 +354,8 @@ _TOKEN: Final = re.compile(r"\w+")
 # The share of a visible headline's words that a declared title must contain for the
 # headline to be this story's (not the site's logo or a section name).
 _HEADLINE_OVERLAP: Final = 0.6
+_HEADLINE_WORDS: Final = 4
+_LABEL_WORDS: Final = 3
 
 
 def pick_title(page: PageMeta, found: str | None, sitename: str | None) -> str | None:
@@ -330,11 +369,20 @@ def pick_title(page: PageMeta, found: str | None, sitename: str | None) -> str |
     words = set()
     for text in declared:
         words.update(_TOKEN.findall((text or "").lower()))
+    # The site's own name is in most declared titles and in its logo heading: it proves
+    # nothing about a heading.
+    words -= set(_TOKEN.findall((sitename or "").lower()))
     for h1 in page.h1s:
         tokens = _TOKEN.findall(h1.lower())
         if len(tokens) >= 2 and sum(t in words for t in tokens) >= _HEADLINE_OVERLAP * len(tokens):
             return clean_title(h1, sitename)
-    return clean_title(structured_title(page) or found, sitename)
+    title = clean_title(structured_title(page) or found or page.html_title, sitename)
+    # A <title> of a word or two once the site name is gone is a label ("Pipes | Post"):
+    # an <h1> that reads like a headline says more.
+    headline = next((h1 for h1 in page.h1s if len(h1.split()) >= _HEADLINE_WORDS), None)
+    if headline and (title is None or len(title.split()) < _LABEL_WORDS):
+        return clean_title(headline, sitename)
+    return title or clean_title(next(iter(page.h1s), None), sitename)
 
 
 def structured_title(page: PageMeta) -> str | None:
