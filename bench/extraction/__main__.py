@@ -8,9 +8,9 @@ Each folder is scored separately (see datasets.py for the layout). The three ext
 run interleaved on the same decoded pages in this process, so load from other processes
 on a shared machine falls on all of them alike, and each call is timed in CPU time of this
 process (``time.process_time``), which waiting for a busy core does not inflate; speed is
-reported as the ratio of our pages/s to plain trafilatura's. ``--split cross`` reports the two halves of a fixed split
-by site: "dev" is where rules and thresholds may be chosen, "holdout" where they are
-checked (docs/extraction.md says which rule was chosen on what).
+reported as the ratio of our pages/s to plain trafilatura's. ``--split cross`` reports the
+two halves of a fixed split by site: "dev" is where rules and thresholds may be chosen,
+"holdout" where they are checked (docs/extraction.md says which rule was chosen on what).
 """
 
 from __future__ import annotations
