@@ -134,21 +134,57 @@ def evaluate(data: Dataset, repeat: int, min_words: int, worst: int) -> dict[str
         (READABILITY, readability_lxml),
     ]
     outputs, seconds = run_interleaved(extractors, data, repeat)
+    result = summarize(data, outputs, seconds, worst)
+    result["failures"] = {k: v // repeat for k, v in ours.failures.items()}
+    result["failed_pages"] = ours.failed
+    result["metadata"] = metadata_table(data, ours)
+    return result
+
+
+def summarize(
+    data: Dataset, outputs: dict[str, dict[str, str]], seconds: dict[str, float], worst: int
+) -> dict[str, Any]:
     golds = {"": data.gold}
     if data.gold_nohead is not None:
         golds = {" (with headline)": data.gold, " (no headline)": data.gold_nohead}
     result: dict[str, Any] = {"dataset": data.name, "pages": len(data.pages), "gold": {}}
     for label, gold in golds.items():
-        scores = {name: score_corpus(gold, outputs[name]) for name, _ in extractors}
+        scores = {name: score_corpus(gold, outputs[name]) for name in outputs}
         result["gold"][label.strip(" ()") or "gold"] = {
-            "rows": [row(n, scores[n], seconds[n], len(data.pages)) for n, _ in extractors],
+            "rows": [row(n, scores[n], seconds[n], len(data.pages)) for n in outputs],
             "worst_newscrawl": worst_pages(scores[OURS], worst),
         }
     result["speed_ratio"] = round(seconds[TRAFILATURA] / seconds[OURS], 3)
-    result["failures"] = {k: v // repeat for k, v in ours.failures.items()}
-    result["failed_pages"] = ours.failed
-    result["metadata"] = metadata_table(data, ours)
+    result["seconds"] = seconds
     result["predictions"] = outputs
+    return result
+
+
+def merge_halves(data: Dataset, halves: list[dict[str, Any]], worst: int) -> dict[str, Any]:
+    """The whole set from its two halves' texts and times (nothing is run again)."""
+    outputs: dict[str, dict[str, str]] = {}
+    seconds: dict[str, float] = {}
+    for half in halves:
+        for name, texts in half["predictions"].items():
+            outputs.setdefault(name, {}).update(texts)
+            seconds[name] = seconds.get(name, 0.0) + half["seconds"][name]
+    result = summarize(data, outputs, seconds, worst)
+    failures: Counter[str] = Counter()
+    for half in halves:
+        failures.update(half["failures"])
+    result["failures"] = dict(failures)
+    result["metadata"] = {}
+    for field_name in halves[0]["metadata"]:
+        rates: dict[str, float | None] = {}
+        pages = sum(h["metadata"][field_name]["pages"] for h in halves)
+        for name in (OURS, TRAFILATURA):
+            right = sum(
+                (h["metadata"][field_name][name] or 0) * h["metadata"][field_name]["pages"]
+                for h in halves
+            )
+            rates[name] = right / pages if pages else None
+        rates["pages"] = pages
+        result["metadata"][field_name] = rates
     return result
 
 
@@ -209,9 +245,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.split != "all":
             dev, holdout = split_by_site(data)
             parts = {"cross": [dev, holdout], "dev": [dev], "holdout": [holdout]}[args.split]
+        done = []
         for part in parts:
             result = evaluate(part, max(1, args.repeat), args.min_words, args.worst)
             print_result(result)
+            done.append(result)
             if args.ablate:
                 f1 = next(iter(result["gold"].values()))["rows"][1]["f1"]
                 result["ablation"] = ablation(part, args.min_words, f1)
@@ -221,6 +259,11 @@ def main(argv: list[str] | None = None) -> int:
                     path = args.predictions / f"{part.name.replace('/', '-')}-{name}.json"
                     wrapped = {k: {"articleBody": v} for k, v in texts.items()}
                     path.write_text(json.dumps(wrapped, ensure_ascii=False), encoding="utf-8")
+        if args.split == "cross":
+            whole = merge_halves(data, done, args.worst)
+            print_result(whole)
+            done.append(whole)
+        for result in done:
             del result["predictions"]
             results.append(result)
     if args.out:
