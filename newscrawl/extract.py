@@ -15,7 +15,7 @@ from lxml import html as lxml_html
 from trafilatura.metadata import extract_author
 
 from newscrawl.article import Article, ExtractionFailed
-from newscrawl.extraction import metadata
+from newscrawl.extraction import metadata, pick
 from newscrawl.extraction.body import anchor_texts, main_text
 from newscrawl.extraction.classify import classify_page, tree_signals
 from newscrawl.extraction.dates import normalize_date
@@ -103,7 +103,7 @@ def _extract(
     dates = (metadata.published_date(page, tree), metadata.modified_date(page, tree))
     # A byline in the page text, read before the tree rules take the story header, only
     # where no declared author names a person.
-    byline = None if metadata.declared_author(page) else visible_byline(tree)
+    byline = None if pick.declared_author(page) else visible_byline(tree)
     written = byline_text(tree) if dates[0] is None else ""
     main = main_text(tree, text, url, page, anchors, min_words)
     verdict = classify_page(signals, url, page, main.raw, anchors)
@@ -170,9 +170,9 @@ def build_article(
 ) -> Article:
     sitename = metadata.structured_sitename(page)
     # Without a declared site name the domain is one ("Forbes.com: Headline").
-    title = metadata.pick_title(page, None, sitename or site_of(url))
-    author = metadata.pick_author(page, byline, sitename)
-    categories, tags = metadata.categories_and_tags(page)
+    title = pick.pick_title(page, None, sitename or site_of(url))
+    author = pick.pick_author(page, byline, sitename)
+    categories, tags = pick.categories_and_tags(page)
     published, modified = dates
     return Article(
         url=url,
