@@ -74,14 +74,17 @@ def test_evaldata_is_pinned() -> None:
         )
 
 
-def test_pass_rate_above_floor(checks: list[tuple[str, str, str, bool]]) -> None:
+def assert_above(checks: list[tuple[str, str, str, bool]], floor: float, gate: str) -> None:
     passed = sum(ok for *_, ok in checks)
     rate = passed / len(checks)
     failures = [f"{page} {kind}: {snippet!r}" for page, kind, snippet, ok in checks if not ok]
-    assert rate >= BASELINE["floor"], (
-        f"quality gate: {passed}/{len(checks)} = {rate:.3f} < floor {BASELINE['floor']}\n"
-        + "\n".join(failures)
+    assert rate >= floor, (
+        f"{gate}: {passed}/{len(checks)} = {rate:.3f} < floor {floor}\n" + "\n".join(failures)
     )
+
+
+def test_pass_rate_above_floor(checks: list[tuple[str, str, str, bool]]) -> None:
+    assert_above(checks, BASELINE["floor"], "quality gate")
 
 
 def holdout_checks() -> list[tuple[str, str, str, bool]]:
@@ -99,14 +102,7 @@ def holdout_checks() -> list[tuple[str, str, str, bool]]:
 
 
 def test_holdout_pass_rate_above_floor() -> None:
-    checks = holdout_checks()
-    passed = sum(ok for *_, ok in checks)
-    rate = passed / len(checks)
-    failures = [f"{page} {kind}: {snippet!r}" for page, kind, snippet, ok in checks if not ok]
-    assert rate >= BASELINE["holdout_floor"], (
-        f"held-out gate: {passed}/{len(checks)} = {rate:.3f} < {BASELINE['holdout_floor']}\n"
-        + "\n".join(failures)
-    )
+    assert_above(holdout_checks(), BASELINE["holdout_floor"], "held-out gate")
 
 
 def test_gate_is_large_enough(checks: list[tuple[str, str, str, bool]]) -> None:

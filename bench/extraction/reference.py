@@ -5,13 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import trafilatura
-from lxml import html as lxml_html
 
-# Block elements whose end is a line break in the text of a readability summary.
-_BLOCKS = frozenset(
-    "p div br li h1 h2 h3 h4 h5 h6 blockquote pre tr td th dd dt section article table ul ol"
-    "".split()
-)
+from newscrawl.extraction.candidates import html_text
 
 
 def plain_trafilatura(html: str, url: str) -> str:
@@ -33,18 +28,4 @@ def readability_lxml(html: str, url: str) -> str:
         summary = Document(html, url=url or None).summary(html_partial=True)
     except Exception:  # it raises on pages it cannot read; for scoring that is no text
         return ""
-    return html_to_text(summary)
-
-
-def html_to_text(fragment: str) -> str:
-    if not fragment.strip():
-        return ""
-    try:
-        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
-    except Exception:
-        return ""
-    for element in root.iter():
-        if isinstance(element.tag, str) and element.tag in _BLOCKS:
-            element.tail = "\n" + (element.tail or "")
-    lines = (" ".join(line.split()) for line in root.text_content().splitlines())
-    return "\n".join(line for line in lines if line)
+    return html_text(summary)

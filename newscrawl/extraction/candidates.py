@@ -46,10 +46,15 @@ def readability_text(tree: lxml_html.HtmlElement) -> str:
     except Exception:  # a candidate that fails is no candidate; the page goes on
         logger.debug("readability failed", exc_info=True)
         return ""
-    if not summary.strip():
+    return html_text(summary)
+
+
+def html_text(fragment: str) -> str:
+    """The text of an HTML fragment, one line per block element."""
+    if not fragment.strip():
         return ""
     try:
-        root = lxml_html.fragment_fromstring(summary, create_parent="div")
+        root = lxml_html.fragment_fromstring(fragment, create_parent="div")
     except (ValueError, etree.ParserError):
         return ""
     for element in root.iter():
