@@ -7,14 +7,15 @@ See docs/extraction.md for the rules, the benchmark and the date conventions.
 from __future__ import annotations
 
 import logging
-from typing import Any, Final
+from typing import Final
 
 from htmldate import find_date
 from lxml import etree
 from lxml import html as lxml_html
+from trafilatura.metadata import extract_author
 
 from newscrawl.article import Article, ExtractionFailed
-from newscrawl.extraction import metadata
+from newscrawl.extraction import metadata, pick
 from newscrawl.extraction.body import anchor_texts, main_text
 from newscrawl.extraction.classify import classify_page, tree_signals
 from newscrawl.extraction.dates import normalize_date
@@ -26,6 +27,7 @@ from newscrawl.extraction.decoding import (
 )
 from newscrawl.extraction.metadata import PageMeta
 from newscrawl.extraction.text import count_words
+from newscrawl.extraction.textdate import byline_text, visible_date
 from newscrawl.urls import identity_url, site_of
 
 logger = logging.getLogger(__name__)
@@ -99,6 +101,10 @@ def _extract(
     signals = tree_signals(tree)
     anchors = anchor_texts(tree, url)
     dates = (metadata.published_date(page, tree), metadata.modified_date(page, tree))
+    # A byline in the page text, read before the tree rules take the story header, only
+    # where no declared author names a person.
+    byline = None if pick.declared_author(page) else visible_byline(tree)
+    written = byline_text(tree) if dates[0] is None else ""
     main = main_text(tree, text, url, page, anchors, min_words)
     verdict = classify_page(signals, url, page, main.raw, anchors)
     if not verdict.is_article:
@@ -110,8 +116,9 @@ def _extract(
         return ExtractionFailed(url, "too_short", f"{words} words < {min_words}")
     published, modified = dates
     if published is None:
-        published = fallback_date(main.doc.get("date")) or text_date(text, url)
-    return build_article(url, main.text, main.doc, page, (published, modified), words)
+        language = metadata.normalize_language(page.html_lang)
+        published = markup_date(text, url) or visible_date(written, language)
+    return build_article(url, main.text, page, (published, modified), words, byline)
 
 
 def fallback_date(value: str | None) -> str | None:
@@ -126,10 +133,11 @@ def fallback_date(value: str | None) -> str | None:
     return normalized
 
 
-def text_date(html: str, url: str) -> str | None:
-    """htmldate's full search (visible text included) for pages without structured dates."""
+def markup_date(html: str, url: str) -> str | None:
+    """htmldate's quick search (markup and URL, no free text) for pages without structured
+    dates; the byline's text is read by newscrawl.extraction.textdate."""
     try:
-        found = find_date(html, extensive_search=True, original_date=True, url=url)
+        found = find_date(html, extensive_search=False, original_date=True, url=url)
     except Exception:  # a date is optional: never lose the article over it
         logger.debug("htmldate failed on %s", url, exc_info=True)
         return None
@@ -144,17 +152,27 @@ def canonical_url(url: str, declared: str | None) -> str:
         return identity_url(url, None)
 
 
+def visible_byline(tree: lxml_html.HtmlElement) -> str | None:
+    try:
+        return extract_author(tree)
+    except Exception:  # an author is optional: never lose the article over it
+        logger.debug("byline search failed", exc_info=True)
+        return None
+
+
 def build_article(
     url: str,
     body: str,
-    doc: dict[str, Any],
     page: PageMeta,
     dates: tuple[str | None, str | None],
     words: int,
+    byline: str | None,
 ) -> Article:
-    sitename = metadata.structured_sitename(page) or doc.get("sitename")
-    title = metadata.clean_title(metadata.structured_title(page) or doc.get("title"), sitename)
-    author = metadata.clean_author(metadata.structured_author(page) or doc.get("author"), sitename)
+    sitename = metadata.structured_sitename(page)
+    # Without a declared site name the domain is one ("Forbes.com: Headline").
+    title = pick.pick_title(page, None, sitename or site_of(url))
+    author = pick.pick_author(page, byline, sitename)
+    categories, tags = pick.categories_and_tags(page)
     published, modified = dates
     return Article(
         url=url,
@@ -166,11 +184,11 @@ def build_article(
         author=author,
         published_at=published,
         modified_at=modified,
-        language=metadata.normalize_language(page.html_lang or doc.get("language")),
-        description=page.meta.get("og:description") or doc.get("description") or None,
+        language=metadata.normalize_language(page.html_lang),
+        description=page.meta.get("og:description") or page.meta.get("description") or None,
         sitename=sitename,
-        categories=tuple(doc.get("categories") or ()),
-        tags=tuple(doc.get("tags") or ()),
-        image=page.meta.get("og:image") or doc.get("image") or None,
+        categories=categories,
+        tags=tags,
+        image=page.meta.get("og:image") or page.meta.get("twitter:image") or None,
         word_count=words,
     )

@@ -130,6 +130,15 @@ CASES: dict[str, Case] = {
         ),
         gone=("The Morning Brief", "stories that matter delivered", "store data to personalise"),
     ),
+    "comment_sections": Case(
+        article_page(
+            after='<section id="comments"><h3>12 comments</h3><ol class="comment-list">'
+            '<li class="comment"><b>harbourwatcher</b><p>About time, the rust has been '
+            "visible from the ferry for years.</p><a href='#reply'>Reply</a></li></ol>"
+            "</section>"
+        ),
+        gone=("12 comments", "harbourwatcher", "rust has been visible"),
+    ),
     "share_boxes": Case(
         article_page(
             middle='<div class="share-tools"><a href="/share/fb">Post to your wall</a> '

@@ -60,6 +60,9 @@ def _words(text: str) -> int:
 
 
 def url_signal(url: str) -> tuple[float, str]:
+    if not url.strip():
+        # An unknown address says nothing; scoring it as a home page refused real stories.
+        return 0.0, "url unknown"
     parts = urlsplit(url)
     path = parts.path or "/"
     segments = [s for s in path.lower().split("/") if s]
@@ -98,6 +101,24 @@ def linked_share(anchors: dict[str, bool], body_text: str) -> float:
     return linked / total if total else 0.0
 
 
+def linked_lines(anchors: dict[str, bool], body_text: str) -> tuple[int, int]:
+    """Lines of the extracted text that are link texts, and all its lines.
+
+    A section page of teasers alternates a headline link and a blurb: half its lines are
+    links even though the blurbs carry most of the words.
+    """
+    lines = [line for line in body_text.splitlines() if line.strip()]
+    linked = sum(1 for line in lines if _words(line) >= 3 and line_key(line) in anchors)
+    return linked, len(lines)
+
+
+# Ten teaser lines making 40% of the text: more than any related-stories box left inside an
+# article (those are removed by the tree rules before this is counted).
+_TEASER_LINES: Final = 10
+_TEASER_LINE_SHARE: Final = 0.4
+# Half the extracted words inside headline-link blocks: the "body" is the blurbs of a
+# section page.
+_TEASER_WORD_SHARE: Final = 0.5
 _HEADLINE_LINKS: Final = ".//*[self::h2 or self::h3 or self::h4][.//a[@href] or ancestor::a[@href]]"
 
 
@@ -109,6 +130,9 @@ class TreeSignals:
     headline_links: int
     teaser_blocks: int
     h1_words: int | None  # None: the page has no <h1>
+    # Keys of the text of link-led blocks (a headline link and its blurb), joined by "|".
+    teaser_text: str = ""
+    teaser_units: int = 0
 
 
 def tree_signals(tree: lxml_html.HtmlElement) -> TreeSignals:
@@ -126,7 +150,54 @@ def tree_signals(tree: lxml_html.HtmlElement) -> TreeSignals:
     teaser_blocks = len(root.xpath(".//article[.//a[@href]]"))
     h1 = root.find(".//h1")
     h1_words = None if h1 is None else _words(h1.text_content())
-    return TreeSignals(prose, headline_links, teaser_blocks, h1_words)
+    units = teaser_units(root)
+    return TreeSignals(
+        prose,
+        headline_links,
+        teaser_blocks,
+        h1_words,
+        "|".join(line_key(" ".join(unit.itertext())) for unit in units),
+        len(units),
+    )
+
+
+_UNIT_WORDS: Final = 80
+_HEADINGS: Final = frozenset({"h2", "h3", "h4", "h5", "h6"})
+
+
+def teaser_units(root: lxml_html.HtmlElement) -> list[lxml_html.HtmlElement]:
+    """Blocks that open with a headline-like link (4+ words) and hold little else: the
+    unit of a section page, with or without a blurb under the link."""
+    units: dict[lxml_html.HtmlElement, None] = {}
+    for link in root.iter("a"):
+        text = link.text_content()
+        if text.count(" ") < 3 or not link.get("href"):
+            continue
+        node = link.getparent()
+        if node is not None and node.tag in _HEADINGS:
+            link, node = node, node.getparent()
+        if node is None or (node.text or "").strip() or link.getprevious() is not None:
+            continue
+        if _words(node.text_content()) <= _UNIT_WORDS:
+            units[node] = None
+    return list(units)
+
+
+def _in_units(signals: TreeSignals, key: str) -> bool:
+    return signals.teaser_units >= _TEASER_LINES and " " in key and key in signals.teaser_text
+
+
+def teaser_share(signals: TreeSignals, body_text: str) -> float:
+    """Share of the extracted words whose line sits inside a teaser unit."""
+    if not signals.teaser_text:
+        return 0.0
+    total = inside = 0
+    for line in body_text.splitlines():
+        words = _words(line)
+        total += words
+        if words >= 3 and _in_units(signals, line_key(line)):
+            inside += words
+    return inside / total if total else 0.0
 
 
 def structure_score(
@@ -134,7 +205,11 @@ def structure_score(
 ) -> tuple[float, list[str]]:
     """Teasers versus prose: listings are many headline links and few long paragraphs."""
     # Sites that set paragraphs in <div>s or <br>-separated text: count the extracted lines.
-    prose = max(signals.prose_paragraphs, _prose_lines(body_text))
+    # Blurbs under headline links are sentences too, but not the prose of a story.
+    own_lines = "\n".join(
+        line for line in body_text.splitlines() if not _in_units(signals, line_key(line))
+    )
+    prose = max(signals.prose_paragraphs, _prose_lines(own_lines))
     share = linked_share(anchors, body_text)
     headline_links, teaser_blocks = signals.headline_links, signals.teaser_blocks
     notes = [
@@ -160,8 +235,14 @@ def structure_score(
     if signals.h1_words is not None and signals.h1_words <= 3:
         score -= 1.0
         notes.append(f"short h1 ({signals.h1_words} words)")
-    if share >= 0.3:
+    linked, lines = linked_lines(anchors, body_text)
+    in_units = teaser_share(signals, body_text) if signals.teaser_units >= _TEASER_LINES else 0.0
+    if in_units >= _TEASER_WORD_SHARE:
         score -= 3.0
+        notes.append(f"{in_units:.0%} of the text in {signals.teaser_units} teaser units")
+    elif share >= 0.3 or (linked >= _TEASER_LINES and linked >= _TEASER_LINE_SHARE * lines):
+        score -= 3.0
+        notes.append(f"{linked} of {lines} lines are links")
     elif share >= 0.15:
         score -= 1.5
     return score, notes
@@ -189,7 +270,8 @@ def classify_page(
     if og_type == "article" or og_type.startswith("article"):
         score += 1.5
         notes.append("og:type article")
-    elif og_type in {"website", "profile", "blog"}:
+    # "blog" is left out: many blogs declare it on every post, not only on the front page.
+    elif og_type in {"website", "profile"}:
         score -= 0.5
         notes.append(f"og:type {og_type}")
     if page.meta.get("article:published_time"):

@@ -89,12 +89,38 @@ def decode_html(data: bytes) -> str | None:
     return data.decode("cp1252", errors="replace")
 
 
+_MAX_NUL_SHARE: Final = 0.01
+# What may come before the root element of an XML document: the declaration, processing
+# instructions, comments, a doctype.
+_XML_PROLOG: Final = re.compile(
+    r"\s*(?:<\?.*?\?>|<!--.*?-->|<!DOCTYPE[^>\[]*(?:\[.*?\])?\s*>|\s+)", re.S | re.I
+)
+_ROOT_TAG: Final = re.compile(r"<\s*(?:[\w.-]+:)?([\w.-]+)")
+
+
+def xml_root(text: str) -> str | None:
+    """The local name of the root element of a document that starts with an XML prolog."""
+    position = 0
+    while True:
+        match = _XML_PROLOG.match(text, position)
+        if match is None or match.end() == position:
+            break
+        position = match.end()
+    root = _ROOT_TAG.match(text, position)
+    return root.group(1).lower() if root else None
+
+
 def binary_reason(data: bytes) -> str | None:
     """Why these bytes are not HTML, or None when they may be."""
     head = data[:1024].lstrip()
     if head.startswith(_BINARY_MAGIC):
         return "binary file signature"
-    if b"\x00" in data[:8192] and not data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    # UTF-16 or a binary format has NULs all through it; a stray NUL in an HTML page (a
+    # template or database glitch) does not make the rest of the page binary.
+    sample = data[:8192]
+    if sample.count(b"\x00") > _MAX_NUL_SHARE * len(sample) and not data.startswith(
+        (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    ):
         return "NUL bytes"
     return None
 
@@ -104,11 +130,12 @@ def text_reason(text: str) -> str | None:
     head = text[:4096].lstrip("\ufeff \t\r\n")
     if not head:
         return "empty document"
-    if "\x00" in head:
+    if head.count("\x00") > _MAX_NUL_SHARE * len(head):
         return "NUL characters"
     if head[0] in "{[" and not _HTML_MARKERS.search(head[:512]):
         return "JSON document"
-    if head.startswith("<?xml") and not re.search(r"<html\b", head, re.IGNORECASE):
+    # XHTML is XML whose root is <html>; a feed, sitemap or SOAP reply has another root.
+    if head.startswith("<?xml") and xml_root(text[:200_000]) not in {"html", None}:
         return "XML document"
     if not _HTML_MARKERS.search(text[:65536]):
         return "no HTML markup"

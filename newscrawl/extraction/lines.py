@@ -132,8 +132,7 @@ _pattern_rule(
     r"manage (?:cookie|privacy) (?:settings|preferences)|already a subscriber|"
     r"subscribe (?:now )?to (?:continue|read|keep reading)|"
     r"you have reached your (?:free )?(?:article )?limit|log ?in to (?:continue|read)|"
-    r"for subscribers only|subscriber-only|for your personal, non-commercial use only|"
-    r"order presentation-ready copies)",
+    r"for subscribers only|subscriber-only)",
     60,
 )
 _pattern_rule(

@@ -10,8 +10,9 @@ import html
 import json
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -70,6 +71,9 @@ class PageMeta:
     meta: dict[str, str] = field(default_factory=dict)
     canonical: str | None = None
     html_lang: str | None = None
+    h1s: list[str] = field(default_factory=list)  # the visible headlines, in page order
+    html_title: str | None = None
+    tags: list[str] = field(default_factory=list)  # every article:tag, in order
 
 
 def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
@@ -82,7 +86,10 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
         key = element.get("property") or element.get("name") or element.get("itemprop")
         content = element.get("content")
         if key and content and content.strip():
-            page.meta.setdefault(key.strip().lower(), content.strip())
+            key = key.strip().lower()
+            page.meta.setdefault(key, content.strip())
+            if key == "article:tag":
+                page.tags.append(content.strip())
     for element in tree.iterfind(".//meta[@http-equiv]"):
         content = element.get("content")
         if content and element.get("http-equiv", "").lower() == "last-modified":
@@ -93,6 +100,11 @@ def read_page_meta(tree: lxml_html.HtmlElement) -> PageMeta:
             break
     if page.canonical is None:
         page.canonical = page.meta.get("og:url")
+    page.html_title = tree.findtext(".//title")
+    for h1 in tree.iterfind(".//body//h1"):
+        text = " ".join(h1.text_content().split())
+        if text:
+            page.h1s.append(text)
     lang = tree.get("lang") or tree.get("xml:lang") or page.meta.get("og:locale")
     page.html_lang = lang.strip() if lang else None
     return page
@@ -155,7 +167,7 @@ def _ld_text(value: Any) -> str | None:
     return None
 
 
-def _ld_names(value: Any) -> list[str]:
+def ld_names(value: Any) -> list[str]:
     items = value if isinstance(value, list) else [value]
     names = []
     for item in items:
@@ -182,13 +194,13 @@ def _first_date(
     pubdate: bool,
 ) -> str | None:
     ld = article_ld(page)
-    candidates: list[str | None] = []
-    if ld is not None:
-        candidates.append(_ld_text(ld.get(ld_key)))
-    candidates.extend(page.meta.get(key) for key in meta_keys)
-    candidates.extend(_itemprop_dates(tree, ld_key))
-    if pubdate:
-        candidates.extend(_time_elements(tree))
+    # Lazily: the tree is searched only when the head has no date.
+    candidates: Iterable[str | None] = chain(
+        [_ld_text(ld.get(ld_key))] if ld is not None else [],
+        (page.meta.get(key) for key in meta_keys),
+        _itemprop_dates(tree, ld_key),
+        _time_elements(tree) if pubdate else [],
+    )
     for value in candidates:
         normalized = normalize_date(value)
         if normalized:
@@ -216,10 +228,14 @@ def clean_title(title: str | None, sitename: str | None) -> str | None:
         return None
     # og:title is sometimes escaped twice ("&#8216;The Medium&#8217;").
     title = " ".join(html.unescape(title).split())
+    site = _norm(sitename) if sitename else ""
+    # "Forbes.com: Headline": a colon glued to the site name separates it too.
+    label, colon, rest = title.partition(": ")
+    if site and colon and rest and _is_site_part(label, site):
+        title = rest
     parts = _TITLE_SEPARATORS.split(title)
     if len(parts) < 2:
         return title
-    site = _norm(sitename) if sitename else ""
     if site:
         kept = [p for p in parts if not _is_site_part(p, site)]
         if kept and len(kept) < len(parts):
@@ -283,15 +299,6 @@ def clean_author(author: str | None, sitename: str | None) -> str | None:
         if name.lower() not in (n.lower() for n in names):
             names.append(name)
     return "; ".join(names) or None
-
-
-def structured_author(page: PageMeta) -> str | None:
-    ld = article_ld(page)
-    if ld is not None:
-        names = _ld_names(ld.get("author") or ld.get("creator"))
-        if names:
-            return "; ".join(names)
-    return page.meta.get("author") or page.meta.get("article:author") or None
 
 
 def structured_title(page: PageMeta) -> str | None:

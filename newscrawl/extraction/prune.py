@@ -15,6 +15,7 @@ from typing import Final
 
 from lxml import html as lxml_html
 
+from newscrawl.extraction.guard import guarded
 from newscrawl.extraction.rules import Rule, is_enabled, register
 
 logger = logging.getLogger(__name__)
@@ -48,6 +49,11 @@ CAPTIONS = register(
     "captions_and_credits", "tree", "figure captions and image credits describe pictures"
 )
 SEARCH_FORMS = register("search_forms", "tree", "search boxes and their prompts")
+COMMENTS = register(
+    "comment_sections",
+    "tree",
+    "readers' comments and discussion threads are not the article",
+)
 NESTED_ARTICLES = register(
     "nested_articles",
     "tree",
@@ -94,6 +100,8 @@ _TOKEN_RULES: Final = (
     ),
     (CAPTIONS, r"caption|credit|photo-?source|image-?source|img-?source|copyright"),
     (SEARCH_FORMS, r"search"),
+    # Whole tokens only: "commentary" is an opinion piece, not a thread.
+    (COMMENTS, r"(?:comments?|commentlist|disqus|discussion-thread)(?=$|[\s_-])"),
 )
 _TOKEN_PATTERN: Final = re.compile(
     "|".join(f"(?:^|[\\s_-])(?P<r{i}>{pattern})" for i, (_, pattern) in enumerate(_TOKEN_RULES))
@@ -101,9 +109,6 @@ _TOKEN_PATTERN: Final = re.compile(
 # Elements never removed by class/id: removing the page frame is never the intent.
 _FRAME_TAGS: Final = frozenset({"html", "body", "main", "head"})
 _INLINE_SAFE: Final = frozenset({"b", "strong", "em", "i", "u", "sup", "sub", "abbr", "time"})
-# An element with more than this share of the page's paragraph text is the article or its
-# wrapper, whatever its class says ("paywall" marks the gated body on some sites).
-_MAX_SHARE: Final = 0.4
 
 
 # Only elements that carry one of these can match a rule; XPath preselects them in C.
@@ -182,6 +187,7 @@ _HEADER_TOKENS: Final = re.compile(
 _MAX_HEADER_PROSE: Final = 1
 
 
+_PROSE_CHARS: Final = 150  # about 30 words: a paragraph, not a label or a prompt
 _INLINE: Final = frozenset({"a", "span", "em", "strong", "b", "i", "small", "cite"})
 _TEXT_BLOCKS: Final = frozenset({"p", "li", "blockquote", "td", "dd", "figcaption"})
 
@@ -226,8 +232,6 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
         _drop(element)
     body = tree.find("body")
     root = body if body is not None else tree
-    page_text = max(1, _text_length(root))
-    page_paragraphs = max(1, _paragraph_length(root))
     nested = set(root.xpath(".//article[ancestor::article]"))
     candidates: list[tuple[lxml_html.HtmlElement, Rule]] = [
         (header, STORY_HEADER) for header in _story_headers(root)
@@ -249,7 +253,7 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
     hover_parents = set()
     for element in hovers:
         hover_parents.update(element.iterancestors())
-    removed: Counter[str] = Counter()
+    eligible: list[tuple[lxml_html.HtmlElement, Rule]] = []
     for element, rule in candidates:
         if not is_enabled(rule.name):
             continue
@@ -264,20 +268,34 @@ def prune_tree(tree: lxml_html.HtmlElement) -> Counter[str]:
             )
         ):
             continue
-        parent = element.getparent()
-        if parent is None or _detached(element, root):
-            continue
-        length = _text_length(element)
-        large = length > _MAX_SHARE * page_text or (
-            length > _MAX_SHARE * page_paragraphs
-            and _paragraph_length(element) > _MAX_SHARE * page_paragraphs
-        )
-        if large:
-            logger.debug("rule %s spared a large element <%s>", rule.name, element.tag)
+        eligible.append((element, rule))
+    # The class of one gated paragraph marks its siblings too, short ones included.
+    gated = {e for e, rule in eligible if rule is SUBSCRIPTION and _gated_prose(e)}
+    gated_classes = {e.get("class") for e in gated} - {None}
+    eligible = [
+        (element, rule)
+        for element, rule in eligible
+        if rule is not SUBSCRIPTION
+        or not (element in gated or element.get("class") in gated_classes)
+    ]
+    removed: Counter[str] = Counter()
+    for element, rule in guarded(root, eligible):
+        if element.getparent() is None or _detached(element, root):
             continue
         _drop(element)
         removed[rule.name] += 1
     return removed
+
+
+_FORM_CONTROLS: Final = ".//*[self::form or self::input or self::button or self::select]"
+
+
+def _gated_prose(element: lxml_html.HtmlElement) -> bool:
+    """A "paywall" or "subscriber" element that holds prose and no form control is the gated
+    story itself; the boxes this rule is for (sign-up, paywall prompt, consent dialog) ask
+    the reader to act, with a button or a field, and their text is short or a notice."""
+    has_prose = any(len(p.text_content()) >= _PROSE_CHARS for p in element.iter("p"))
+    return has_prose and not element.xpath(_FORM_CONTROLS)
 
 
 def _detached(element: lxml_html.HtmlElement, root: lxml_html.HtmlElement) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Final
 
 # Chinese and Japanese are written without spaces: each ideograph or kana counts as a word,
@@ -12,10 +13,29 @@ _WORD: Final = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
 _TOKEN: Final = re.compile(r"\w+")
 
 
+# Extraction looks at the same lines many times (rules, classification, selection), so
+# lines are counted and keyed once; whole texts are not kept (a crawl would hold them all).
+_CACHED_LENGTH: Final = 1000
+
+
 def count_words(text: str) -> int:
+    if len(text) <= _CACHED_LENGTH:
+        return _count_line(text)
+    return len(_WORD.findall(text))
+
+
+@lru_cache(maxsize=8192)
+def _count_line(text: str) -> int:
     return len(_WORD.findall(text))
 
 
 def line_key(text: str) -> str:
     """A line reduced to its lowercased word tokens, for comparing texts across markup."""
+    if len(text) <= _CACHED_LENGTH:
+        return _key_line(text)
+    return " ".join(_TOKEN.findall(text.lower()))
+
+
+@lru_cache(maxsize=8192)
+def _key_line(text: str) -> str:
     return " ".join(_TOKEN.findall(text.lower()))
