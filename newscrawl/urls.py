@@ -99,7 +99,9 @@ def _normal_path(path: str) -> str:
     # encoded because a decoded slash would change the path's structure.
     segments = [quote(unquote(segment), safe=PATH_SAFE) for segment in ENCODED_SLASH.split(path)]
     path = "%2F".join(segments)
-    path = re.sub(r"/{2,}", "/", path or "/")
+    # A path is absolute in an address; a relative one ("host/../x" with no scheme) would
+    # let dot segments climb above the root and normalise differently a second time.
+    path = re.sub(r"/{2,}", "/", path if path.startswith("/") else "/" + path)
     if "/." in path:
         trailing = path.endswith("/")
         path = posixpath.normpath(path)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from hypothesis import settings
 
 from newscrawl.demo_server import SiteServer, load_manifest, serve_demo, stop_all
+
+# CI runs the property tests on a fixed sequence of examples, so a run's verdict can be
+# reproduced; locally each run explores new ones (and keeps failures in .hypothesis/).
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -62,7 +62,7 @@ def test_stats_per_source(demo_db: Path) -> None:
     assert rows["courier"]["duplicates"] + rows["gazette"]["duplicates"] == 1
     assert rows["courier"]["articles"] + rows["gazette"]["articles"] == 12
     table = invoke("stats", "--db", str(demo_db))
-    assert table.output.splitlines()[0].split()[:4] == [
+    assert table.stdout.splitlines()[0].split()[:4] == [
         "source",
         "articles",
         "stories",
