@@ -36,15 +36,11 @@ def stats(db: str | None, fmt: str | None) -> None:
 
 def kept_pages_line(engine: Any) -> None:
     """How much the kept pages (article_pages) take, below the table."""
-    from sqlalchemy.exc import OperationalError
-
     from newscrawl.pages import pages_size
 
-    try:
-        with engine.connect() as conn:
-            size = pages_size(conn)
-    except OperationalError:  # a store from before pages were kept
-        return
+    # open_store refuses stores older than this version, so article_pages is always there.
+    with engine.connect() as conn:
+        size = pages_size(conn)
     # On stderr: stdout holds the table alone, one line per source, for scripts and pipes.
     click.echo(
         f"Kept pages: {size.pages}, {human_bytes(size.stored_bytes)} compressed "
