@@ -4,7 +4,7 @@
     .venv/bin/python -m bench.crawl --rounds 3 --workers 2   # as in docs/performance.md
 
 Writes a site of N distinct articles (plus home, section pages, an RSS feed, a sitemap index,
-robots.txt) to a temporary folder, serves it with ``newscrawl.demo_server.SiteServer`` and runs
+robots.txt) to a temporary folder, serves it with ``newscrawl.demo.server.SiteServer`` and runs
 ``python -m scrapy crawl <spider>`` in a child process per spider, each into a fresh SQLite
 store, as a user would. Per run it reads the run's stats from ``crawl_runs`` and the stored
 count from ``articles``, and the child's peak RSS from ``os.wait4``. A second feed run on the
@@ -35,9 +35,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from newscrawl.article import Article
-from newscrawl.demo_server import SiteServer
-from newscrawl.extract import extract_article
+from newscrawl.demo.server import SiteServer
+from newscrawl.extraction.article import Article
+from newscrawl.extraction.extract import extract_article
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results" / "crawl.json"

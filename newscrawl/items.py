@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from newscrawl.article import Article
+from newscrawl.extraction.article import Article
 
 
 @dataclass(slots=True)

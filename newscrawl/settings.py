@@ -98,16 +98,16 @@ SITEMAP_ALTERNATE_LINKS = False
 # --- components ----------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # First, so that nothing (robots.txt included) reaches a refused address.
-    "newscrawl.addressguard.AddressGuard": 40,
-    "newscrawl.deltafetch.DeltaFetch": 50,
-    "newscrawl.conditional.ConditionalRequests": 60,
+    "newscrawl.crawl.addressguard.AddressGuard": 40,
+    "newscrawl.crawl.deltafetch.DeltaFetch": 50,
+    "newscrawl.crawl.conditional.ConditionalRequests": 60,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 200,
     "pipelines.store.StorePipeline": 800,
 }
 EXTENSIONS = {
-    "newscrawl.runs.RunRecorder": 0,
+    "newscrawl.store.run_records.RunRecorder": 0,
 }
 # A crawler run from cron needs no remote shells into the process.
 TELNETCONSOLE_ENABLED = False

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
 
-from newscrawl.dedupe import (
+from newscrawl.dedupe.index import (
     DEFAULT_MAX_CANDIDATES,
     DEFAULT_MIN_LENGTH_RATIO,
     DEFAULT_MIN_WORDS,

@@ -17,7 +17,10 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.db import (
+from newscrawl.crawl.urls import normalize_url
+from newscrawl.dedupe.index import NearDuplicateIndex, content_hash, query_variant_of
+from newscrawl.store.pages import save_page
+from newscrawl.store.schema import (
     BUSY_TIMEOUT_S,
     ArticleRow,
     ArticleUrlRow,
@@ -27,10 +30,7 @@ from newscrawl.db import (
     store_unavailable,
     utcnow,
 )
-from newscrawl.dedupe import NearDuplicateIndex, content_hash, query_variant_of
-from newscrawl.pages import save_page
-from newscrawl.urls import normalize_url
-from newscrawl.versions import keep_version
+from newscrawl.store.versions import keep_version
 from pipelines.dedupe import index_from_settings
 
 if TYPE_CHECKING:

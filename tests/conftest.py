@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from hypothesis import settings
 
-from newscrawl.demo_server import SiteServer, load_manifest, serve_demo, stop_all
+from newscrawl.demo.server import SiteServer, load_manifest, serve_demo, stop_all
 
 # CI runs the property tests on a fixed sequence of examples, so a run's verdict can be
 # reproduced; locally each run explores new ones (and keeps failures in .hypothesis/).

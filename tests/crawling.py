@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newscrawl.db import format_timestamp
+from newscrawl.store.schema import format_timestamp
 
 if TYPE_CHECKING:
-    from newscrawl.demo_server import SiteServer
+    from newscrawl.demo.server import SiteServer
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -19,8 +19,8 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from texts import article_page, rss
 
-from newscrawl.addressguard import AddressGuard, PrivateAddressError, is_public
-from newscrawl.demo_server import SiteServer, redirect_route, static_route
+from newscrawl.crawl.addressguard import AddressGuard, PrivateAddressError, is_public
+from newscrawl.demo.server import SiteServer, redirect_route, static_route
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 import pytest
 from crawling import REPO
 
-from newscrawl.runner import project_settings
-from newscrawl.settings_check import SettingsError, check_settings, known_settings
+from newscrawl.crawl.run import project_settings
+from newscrawl.crawl.settings_check import SettingsError, check_settings, known_settings
 
 if TYPE_CHECKING:
     from pathlib import Path

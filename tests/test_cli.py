@@ -122,7 +122,8 @@ def test_extract_saved_pages(tmp_path: Path) -> None:
     page = (
         REPO
         / "newscrawl"
-        / "demo_site"
+        / "demo"
+        / "site"
         / "gazette"
         / "2024"
         / "05"
@@ -169,7 +170,7 @@ def test_bad_cli_arguments() -> None:
 
 
 def test_overlapping_crawls_are_refused(tmp_path: Path) -> None:
-    from newscrawl.runlock import crawl_lock
+    from newscrawl.crawl.lock import crawl_lock
 
     db = tmp_path / "n.db"
     with crawl_lock(f"sqlite:///{db}"):

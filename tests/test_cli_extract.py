@@ -8,8 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from newscrawl.cli import cli
-from newscrawl.demo_server import DEMO_ROOT
-from newscrawl.saved_pages import declared_url
+from newscrawl.demo.server import DEMO_ROOT
+from newscrawl.extraction.saved_pages import declared_url
 
 BASE = "https://gazette.example"
 ARTICLE = "2024/05/03/harbour-bridge-reopens.html"

@@ -19,13 +19,13 @@ import pytest
 from click.testing import CliRunner
 from crawling import REPO, free_ports, run_crawl
 
-from newscrawl.browse import database_metadata
 from newscrawl.cli import cli
+from newscrawl.query.datasette import database_metadata
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from newscrawl.demo_server import SiteServer
+    from newscrawl.demo.server import SiteServer
 
 NEWSCRAWL = [sys.executable, "-c", "from newscrawl.cli import main; main()"]
 

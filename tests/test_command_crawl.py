@@ -23,7 +23,7 @@ from crawling import REPO, TEST_SETTINGS, last_run
 from test_crawl_interrupt import article_page, slow
 
 from newscrawl.cli import cli
-from newscrawl.demo_server import SiteServer
+from newscrawl.demo.server import SiteServer
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -85,7 +85,7 @@ def test_a_failed_source_exits_3_with_a_one_line_summary_and_the_full_log_on_fil
     log = (tmp_path / "logs" / "1.log").read_text()
     assert "Scrapy 2." in log.splitlines()[0]  # from the first line of the run
     assert "Dumping Scrapy stats" in log  # to the last
-    assert "[newscrawl.runs] INFO: Run 1 partial (finished)" in log
+    assert "[newscrawl.store.run_records] INFO: Run 1 partial (finished)" in log
     assert len(log.splitlines()) > 50
 
     listed = CliRunner().invoke(cli, ["runs", "--db", str(db), "--json"], catch_exceptions=False)

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from crawling import run_crawl
 from texts import article_page, rss
 
-from newscrawl.demo_server import SiteServer, static_route
+from newscrawl.demo.server import SiteServer, static_route
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo_server import Route
+    from newscrawl.demo.server import Route
 
 SHORT_PAGE = "<html><head><title>Brief</title></head><body><p>Too short.</p></body></html>"
 

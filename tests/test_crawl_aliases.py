@@ -10,7 +10,7 @@ from crawling import run_crawl
 from test_pipeline_store import make_item, rows, store_all
 from texts import distinct_text
 
-from newscrawl.demo_server import DEMO_ROOT, SiteServer, static_route
+from newscrawl.demo.server import DEMO_ROOT, SiteServer, static_route
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

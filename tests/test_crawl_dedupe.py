@@ -14,15 +14,15 @@ import pytest
 from crawling import CrawlResult, run_crawl, site_articles
 from sqlalchemy import select
 
-from newscrawl.db import LshBucketRow, make_engine
-from newscrawl.dedupe import NearDuplicateIndex
-from newscrawl.demo_server import redirect_route
-from newscrawl.urls import normalize_url
+from newscrawl.crawl.urls import normalize_url
+from newscrawl.dedupe.index import NearDuplicateIndex
+from newscrawl.demo.server import redirect_route
+from newscrawl.store.schema import LshBucketRow, make_engine
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo_server import SiteServer
+    from newscrawl.demo.server import SiteServer
 
 # The project's settings, with the incremental filter explicitly on.
 DELTAFETCH = {"NEWSCRAWL_DELTAFETCH_ENABLED": "1"}

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING
 from crawling import REPO, TEST_SETTINGS, last_run
 from texts import article_page
 
-from newscrawl.demo_server import SiteServer, static_route
+from newscrawl.demo.server import SiteServer, static_route
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo_server import Route
+    from newscrawl.demo.server import Route
 
 
 def slow(body: str, seconds: float) -> Route:

@@ -15,12 +15,12 @@ from click.testing import CliRunner
 from crawling import run_crawl
 from test_pipeline_store import make_item, rows, store_all
 
-from newscrawl.article import Article
 from newscrawl.cli import cli
-from newscrawl.demo_server import DEMO_ROOT, SiteServer
-from newscrawl.extract import extract_article
+from newscrawl.demo.server import DEMO_ROOT, SiteServer
+from newscrawl.extraction.article import Article
+from newscrawl.extraction.extract import extract_article
 from newscrawl.items import ArticleItem
-from newscrawl.versions import word_diff
+from newscrawl.store.versions import word_diff
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -8,9 +8,8 @@ import sys
 import pytest
 from sqlalchemy import func, insert, select
 
-from newscrawl import minhash
-from newscrawl.db import ArticleRow, LshBucketRow, make_engine, utcnow
-from newscrawl.dedupe import (
+from newscrawl.dedupe import minhash
+from newscrawl.dedupe.index import (
     Duplicate,
     NearDuplicateIndex,
     TextSignature,
@@ -18,6 +17,7 @@ from newscrawl.dedupe import (
     content_hash,
     normalize_text,
 )
+from newscrawl.store.schema import ArticleRow, LshBucketRow, make_engine, utcnow
 
 STORY = [
     "The city council voted on Tuesday to close the Harbour Street bridge for eighteen months "
@@ -123,7 +123,7 @@ def test_signature_is_stable_across_processes(index):
     # Keys are stored and compared by other processes: they must not depend on hash salting.
     body = page(*STORY)
     code = (
-        "from newscrawl.dedupe import NearDuplicateIndex as I; import sys; "
+        "from newscrawl.dedupe.index import NearDuplicateIndex as I; import sys; "
         "sys.stdout.write(repr(I().signature(sys.stdin.read()).band_keys))"
     )
     keys = {

@@ -11,9 +11,9 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from sqlalchemy import insert, text
 
-from newscrawl.db import ArticleRow, ArticleUrlRow, make_engine, utcnow
-from newscrawl.deltafetch import DeltaFetch, is_truthy
-from newscrawl.urls import normalize_url
+from newscrawl.crawl.deltafetch import DeltaFetch, is_truthy
+from newscrawl.crawl.urls import normalize_url
+from newscrawl.store.schema import ArticleRow, ArticleUrlRow, make_engine, utcnow
 
 STORED = "https://gazette.example.com/2024/05/bridge-closes"
 
@@ -114,12 +114,12 @@ def test_unreadable_store_is_logged_counted_and_the_page_fetched(db_url, caplog)
     mw, crawler, spider = open_mw(db_url)
     with mw.engine.begin() as conn:
         conn.execute(text("DROP TABLE article_urls"))
-    with caplog.at_level(logging.WARNING, logger="newscrawl.deltafetch"):
+    with caplog.at_level(logging.WARNING, logger="newscrawl.crawl.deltafetch"):
         assert mw.process_request(article(STORED)) is None
     assert stat(crawler, "error") == 1
     assert caplog.record_tuples == [
         (
-            "newscrawl.deltafetch",
+            "newscrawl.crawl.deltafetch",
             logging.WARNING,
             f"Could not check {normalize_url(STORED)} against the store, fetching it",
         )

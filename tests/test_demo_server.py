@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from crawling import free_ports
 
-from newscrawl.demo_server import (
+from newscrawl.demo.server import (
     DEMO_ROOT,
     DEMO_SITES,
     HitCounter,
@@ -304,7 +304,7 @@ def test_serve_demo_and_sources_toml() -> None:
 
 
 def test_sources_toml_is_loadable_by_the_project(tmp_path: Path) -> None:
-    sources_mod = pytest.importorskip("newscrawl.sources")
+    sources_mod = pytest.importorskip("newscrawl.crawl.sources")
     with demo_servers() as servers:
         path = tmp_path / "sources.toml"
         path.write_text(demo_sources_toml(servers), encoding="utf-8")
@@ -324,7 +324,7 @@ def test_demo_robots_txt_points_at_served_sitemap() -> None:
 
 def test_module_serves_until_interrupted_with_its_toml_alone_on_stdout() -> None:
     port = free_ports(2)
-    command = [sys.executable, "-m", "newscrawl.demo_server", "--sources", "--port", str(port)]
+    command = [sys.executable, "-m", "newscrawl.demo.server", "--sources", "--port", str(port)]
     with subprocess.Popen(
         command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     ) as proc:
@@ -348,7 +348,7 @@ def test_module_serves_until_interrupted_with_its_toml_alone_on_stdout() -> None
 
 
 def test_module_stops_on_sigterm_too() -> None:
-    command = [sys.executable, "-m", "newscrawl.demo_server", "courier", "--port", "0"]
+    command = [sys.executable, "-m", "newscrawl.demo.server", "courier", "--port", "0"]
     with subprocess.Popen(command, stderr=subprocess.PIPE, text=True) as proc:
         assert proc.stderr is not None
         assert proc.stderr.readline().startswith("courier: http://127.0.0.1:")
@@ -370,7 +370,7 @@ def test_module_reports_a_taken_port_in_one_line() -> None:
     port = free_ports(2)
     with demo_servers(sites=("gazette",), port=port):
         proc = subprocess.run(
-            [sys.executable, "-m", "newscrawl.demo_server", "--port", str(port)],
+            [sys.executable, "-m", "newscrawl.demo.server", "--port", str(port)],
             capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
     assert proc.returncode == 1
@@ -381,7 +381,7 @@ def test_module_reports_a_taken_port_in_one_line() -> None:
 
 
 def test_main_help(capsys: pytest.CaptureFixture[str]) -> None:
-    from newscrawl.demo_server import main
+    from newscrawl.demo.server import main
 
     with pytest.raises(SystemExit):
         main(["--help"])
@@ -533,7 +533,7 @@ def test_double_slash_path_is_a_path(tiny: SiteServer) -> None:
 def test_quiet_logs_to_logging_not_stderr(
     tmp_path: Path, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level("DEBUG", logger="newscrawl.demo_server")
+    caplog.set_level("DEBUG", logger="newscrawl.demo.server")
     routes = {"/huge": static_route(b"x" * 20_000_000)}
     with SiteServer(tmp_path, routes=routes) as server:
         fetch(server.url("/missing"))

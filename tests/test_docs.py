@@ -106,7 +106,7 @@ def test_html_clean_is_declared_for_stock_pip() -> None:
 
 
 def test_schema_doc_names_every_table_and_column() -> None:
-    from newscrawl.db import Base
+    from newscrawl.store.schema import Base
 
     documented = (DOCS / "schema.md").read_text()
     missing = [

@@ -4,8 +4,8 @@ import gzip
 
 import pytest
 
-from newscrawl.article import Article, ExtractionFailed
-from newscrawl.extract import DEFAULT_MIN_WORDS, extract_article
+from newscrawl.extraction.article import Article, ExtractionFailed
+from newscrawl.extraction.extract import DEFAULT_MIN_WORDS, extract_article
 
 PARAGRAPH = (
     "The city council voted on Tuesday to expand the network of protected bike lanes across "

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.article import Article, ExtractionFailed
-from newscrawl.extract import extract_article
+from newscrawl.extraction.article import Article, ExtractionFailed
 from newscrawl.extraction.classify import url_signal
+from newscrawl.extraction.extract import extract_article
 
 PAGES = Path(__file__).parent / "fixtures" / "pages" / "classify"
 EXPECTED: dict[str, dict[str, object]] = json.loads(

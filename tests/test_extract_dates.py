@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.article import Article
-from newscrawl.extract import extract_article
+from newscrawl.extraction.article import Article
 from newscrawl.extraction.dates import normalize_date
+from newscrawl.extraction.extract import extract_article
 
 PAGES = Path(__file__).parent / "fixtures" / "pages" / "dates"
 EXPECTED: dict[str, dict[str, str | None]] = json.loads(

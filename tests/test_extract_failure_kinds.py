@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from newscrawl.article import Article, ExtractionFailed
-from newscrawl.extract import extract_article
+from newscrawl.extraction.article import Article, ExtractionFailed
+from newscrawl.extraction.extract import extract_article
 
 SENTENCES = [
     "The regional water board approved a new plan on Monday to replace the ageing pipes that "

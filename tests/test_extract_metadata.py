@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from newscrawl.article import Article
-from newscrawl.extract import count_words, extract_article
+from newscrawl.extraction.article import Article
+from newscrawl.extraction.extract import count_words, extract_article
 from newscrawl.extraction.metadata import clean_author, clean_title, normalize_language
 
 PARAGRAPH = (

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from newscrawl.article import Article
-from newscrawl.extract import extract_article
 from newscrawl.extraction import metadata
+from newscrawl.extraction.article import Article
 from newscrawl.extraction.body import anchor_texts, main_text
 from newscrawl.extraction.decoding import parse_document
+from newscrawl.extraction.extract import extract_article
 from newscrawl.extraction.lines import clean_lines
 from newscrawl.extraction.rules import REGISTRY, disabled
 

@@ -23,13 +23,13 @@ from typing import TYPE_CHECKING, Any
 from crawling import REPO, TEST_SETTINGS, run_crawl
 from texts import article_page, rss
 
-from newscrawl.demo_server import SiteServer, static_route
-from newscrawl.runner import project_settings
+from newscrawl.crawl.run import project_settings
+from newscrawl.demo.server import SiteServer, static_route
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from newscrawl.demo_server import Route
+    from newscrawl.demo.server import Route
 
 HOOK = {
     # First of the extensions, so that at "close" it hears spider_closed before the recorder.

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from newscrawl.feeds import (
+from newscrawl.crawl.feeds import (
     FeedError,
     discover_feeds,
     maybe_gunzip,

@@ -1,6 +1,6 @@
 """Store versions: an old store is upgraded in place with nothing lost, and an upgraded
 store has exactly the schema of a fresh one (this is what catches a model change made
-without a migration: add a revision under newscrawl/migrations/versions/).
+without a migration: add a revision under newscrawl/store/migrations/versions/).
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from crawling import run_crawl
 from sqlalchemy import create_engine
 
 from newscrawl.cli import cli
-from newscrawl.migrations import alembic_config, head, prepare_store
+from newscrawl.store.migrations import alembic_config, head, prepare_store
 
 if TYPE_CHECKING:
-    from newscrawl.demo_server import SiteServer
+    from newscrawl.demo.server import SiteServer
 
 V1 = Path(__file__).parent / "fixtures" / "stores" / "v1.db"
 STORED_FORM = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
@@ -248,7 +248,9 @@ def test_writing_commands_refuse_another_apps_database(
 
 def test_two_processes_upgrading_at_once_take_turns(tmp_path: Path) -> None:
     db = old_store(tmp_path)
-    code = f"from newscrawl.migrations import prepare_store as p; print(p('{url(db)}').revision)"
+    code = (
+        f"from newscrawl.store.migrations import prepare_store as p; print(p('{url(db)}').revision)"
+    )
     procs = [
         subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
         for _ in range(2)

@@ -15,9 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from newscrawl.article import FAILURE_REASONS, Article, ExtractionFailed
-from newscrawl.extract import extract_article
-from newscrawl.urls import normalize_url, request_url
+from newscrawl.crawl.urls import normalize_url, request_url
+from newscrawl.extraction.article import FAILURE_REASONS, Article, ExtractionFailed
+from newscrawl.extraction.extract import extract_article
 
 PAGES = Path(__file__).resolve().parent / "fixtures" / "pages"
 
@@ -143,7 +143,7 @@ class CrashLog(logging.Handler):
 )
 def test_extract_article_never_raises_nor_crashes_inside(page: str | bytes, url: str) -> None:
     handler = CrashLog()
-    logger = logging.getLogger("newscrawl.extract")
+    logger = logging.getLogger("newscrawl.extraction.extract")
     logger.addHandler(handler)
     try:
         result = extract_article(page, url)

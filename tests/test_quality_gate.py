@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 
-from newscrawl.article import Article
-from newscrawl.extract import extract_article
+from newscrawl.extraction.article import Article
+from newscrawl.extraction.extract import extract_article
 
 PAGES = Path(__file__).parent / "fixtures" / "pages"
 QUALITY = PAGES / "quality"

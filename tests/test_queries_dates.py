@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from stores import build_store
 
 from newscrawl.cli import cli
-from newscrawl.instants import InstantError, parse_instant
+from newscrawl.query.instants import InstantError, parse_instant
 
 NOW = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
 

@@ -19,7 +19,7 @@ from stores import BASE, build_store, url_of
 
 from newscrawl.cli import cli
 from newscrawl.cli.output import around_highlight, emit
-from newscrawl.migrations import prepare_store
+from newscrawl.store.migrations import prepare_store
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -6,7 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from newscrawl.runner import project_settings
+from newscrawl.crawl.run import project_settings
 from newscrawl.spiders.base import NewsSpider
 
 
@@ -17,7 +17,7 @@ def test_polite_defaults() -> None:
     assert 0 < settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN") <= 4
     assert not settings.getbool("TELNETCONSOLE_ENABLED")
     assert not settings.getbool("REMOTE_CONTROL_ENABLED")
-    assert "newscrawl.deltafetch.DeltaFetch" in settings.getdict("DOWNLOADER_MIDDLEWARES")
+    assert "newscrawl.crawl.deltafetch.DeltaFetch" in settings.getdict("DOWNLOADER_MIDDLEWARES")
 
 
 def test_user_agent_carries_the_contact_url() -> None:
@@ -42,3 +42,27 @@ def test_scrapy_list_shows_every_spider() -> None:
         check=True,
     )
     assert proc.stdout.split() == ["feed", "news", "site", "sitemap", "urls"]
+
+
+def test_config_holds_every_newscrawl_setting() -> None:
+    from dataclasses import fields
+
+    from newscrawl import settings as project_settings
+    from newscrawl.config import Config
+
+    declared = {name for name in dir(project_settings) if name.startswith("NEWSCRAWL_")}
+    held = {f"NEWSCRAWL_{field.name.upper()}" for field in fields(Config)}
+    assert declared == held
+
+
+def test_config_defaults_come_from_project_settings() -> None:
+    from scrapy.settings import Settings
+
+    from newscrawl import settings as project_settings
+    from newscrawl.config import Config
+
+    bare = Config.from_settings(Settings())
+    assert bare.min_words == project_settings.NEWSCRAWL_MIN_WORDS
+    assert bare.max_pages == project_settings.NEWSCRAWL_MAX_PAGES
+    overridden = Config.from_settings(Settings({"NEWSCRAWL_MIN_WORDS": "7"}))
+    assert overridden.min_words == 7

@@ -4,7 +4,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from newscrawl.sources import SourcesError, default_sources_path, load_sources, select_sources
+from newscrawl.crawl.sources import SourcesError, default_sources_path, load_sources, select_sources
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -6,13 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 from crawling import assert_clean_articles, run_crawl, site_articles
 
-from newscrawl.db import format_timestamp
-from newscrawl.demo_server import static_route
+from newscrawl.demo.server import static_route
+from newscrawl.store.schema import format_timestamp
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo_server import SiteServer
+    from newscrawl.demo.server import SiteServer
 
 
 def test_rss_feed_stores_every_article_once(

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING, Any
 
 from crawling import assert_clean_articles, run_crawl
 
-from newscrawl.demo_server import static_route
+from newscrawl.demo.server import static_route
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo_server import SiteServer
+    from newscrawl.demo.server import SiteServer
 
 
 def test_url_list_and_file(

@@ -11,7 +11,7 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from texts import distinct_text
 
-from newscrawl.article import Article
+from newscrawl.extraction.article import Article
 from newscrawl.items import ArticleItem
 from pipelines.dedupe import DedupePipeline
 from pipelines.store import StorePipeline

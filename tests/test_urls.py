@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from newscrawl.urls import (
+from newscrawl.crawl.urls import (
     TRACKING_PARAMS,
     identity_url,
     is_tracking_param,

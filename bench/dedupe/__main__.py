@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from newscrawl.dedupe import (
+from newscrawl.dedupe.index import (
     DEFAULT_BAND_ROWS,
     DEFAULT_MIN_LENGTH_RATIO,
     DEFAULT_NUM_PERM,

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 
-from newscrawl.db import ArticleRow, utcnow
-from newscrawl.dedupe import Duplicate, NearDuplicateIndex, content_hash
+from newscrawl.dedupe.index import Duplicate, NearDuplicateIndex, content_hash
+from newscrawl.store.schema import ArticleRow, utcnow
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from newscrawl.article import Article
-from newscrawl.extract import extract_article
+from newscrawl.extraction.article import Article
+from newscrawl.extraction.extract import extract_article
 
 logger = logging.getLogger(__name__)
 

@@ -8,9 +8,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from newscrawl.db import make_engine
-from newscrawl.dedupe import NearDuplicateIndex, compare, content_hash
-from newscrawl.minhash import shingles, tokens
+from newscrawl.dedupe.index import NearDuplicateIndex, compare, content_hash
+from newscrawl.dedupe.minhash import shingles, tokens
+from newscrawl.store.schema import make_engine
 
 from .common import store, write_result
 from .corpus import Pair, build_pairs, load_docs

@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import event, func, insert, select
 
-from newscrawl.db import ArticleRow, LshBucketRow, make_engine, utcnow
-from newscrawl.dedupe import NearDuplicateIndex, content_hash
+from newscrawl.dedupe.index import NearDuplicateIndex, content_hash
+from newscrawl.store.schema import ArticleRow, LshBucketRow, make_engine, utcnow
 
 from .common import write_result
 
@@ -145,7 +145,7 @@ def decision_memory(engine: Any, index: NearDuplicateIndex, cases: list[tuple[st
 
 
 def with_pragmas(engine: Any, pragmas: list[str]) -> None:
-    """Extra per-connection pragmas on top of newscrawl.db's, to compare store settings."""
+    """Extra per-connection pragmas on top of the store's own, to compare store settings."""
 
     def apply(dbapi_connection: Any, _record: Any) -> None:
         cursor = dbapi_connection.cursor()

@@ -32,8 +32,8 @@ from bench.extraction.datasets import Dataset, load_dataset, split_by_site
 from bench.extraction.metascore import score_metadata
 from bench.extraction.reference import plain_trafilatura, readability_lxml, trafilatura_metadata
 from bench.extraction.scoring import CorpusScore, score_corpus
-from newscrawl.article import Article, ExtractionFailed
-from newscrawl.extract import DEFAULT_MIN_WORDS, extract_article
+from newscrawl.extraction.article import Article, ExtractionFailed
+from newscrawl.extraction.extract import DEFAULT_MIN_WORDS, extract_article
 from newscrawl.extraction.rules import REGISTRY, disabled
 
 Extractor = Callable[[str, str], str]

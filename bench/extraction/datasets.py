@@ -15,8 +15,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from newscrawl.crawl.urls import site_of
 from newscrawl.extraction.decoding import decode_html
-from newscrawl.urls import site_of
 
 
 @dataclass

@@ -12,8 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from newscrawl.article import Article
-from newscrawl.extract import extract_article
+from newscrawl.extraction.article import Article
+from newscrawl.extraction.extract import extract_article
 
 DEFAULT = Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "pages" / "dates"
 

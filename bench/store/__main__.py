@@ -4,7 +4,7 @@ Builds a store of N synthetic articles (default 100,000; English-like templated 
 bench/crawl.py) through the real schema with bulk inserts (the FTS triggers index every
 row), then measures, on that one machine and run:
 
-* search latency: each query of QUERIES through ``newscrawl.queries.search`` (the code
+* search latency: each query of QUERIES through ``newscrawl.query.reads.search`` (the code
   ``newscrawl search`` runs, read-only engine, 20 rows read), ``--repeat`` times;
   median and p95 over all timings;
 * export: ``newscrawl export --all --FORMAT -o FILE`` in a child process for every format,
@@ -36,8 +36,8 @@ from typing import Any
 from sqlalchemy import insert
 
 from bench.crawl import REPO, article_text, git_state, run_child
-from newscrawl import queries
-from newscrawl.db import ArticleRow, make_engine
+from newscrawl.query import reads as queries
+from newscrawl.store.schema import ArticleRow, make_engine
 
 RESULTS = REPO / "bench" / "results" / "store.json"
 FORMATS = ("jsonl", "csv", "json", "parquet")

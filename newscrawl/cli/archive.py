@@ -38,9 +38,9 @@ def reextract(db: str | None, since: datetime | None, source: str | None) -> Non
     Example:
         newscrawl reextract --source gazette --since 2024-05-01
     """
-    from newscrawl.db import make_engine
-    from newscrawl.reextract import reextract as run
-    from newscrawl.runner import project_settings
+    from newscrawl.crawl.run import project_settings
+    from newscrawl.store.reextract import reextract as run
+    from newscrawl.store.schema import make_engine
 
     url, _ = store_location(db, must_exist=True)
     open_store(db, write=True).dispose()  # upgrades an older store; one-line errors
@@ -84,7 +84,7 @@ def history(article: str, db: str | None, fmt: str | None, diff: tuple[int, int]
         newscrawl history 42
         newscrawl history https://www.example.com/news/story.html --diff 1 2
     """
-    from newscrawl.versions import find_article, versions, word_diff
+    from newscrawl.store.versions import find_article, versions, word_diff
 
     engine = open_store(db)
     with engine.connect() as conn:

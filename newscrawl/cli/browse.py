@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from newscrawl.browse import DEFAULT_PORT
 from newscrawl.cli.group import cli
 from newscrawl.cli.options import db_option
+from newscrawl.query.datasette import DEFAULT_PORT
 
 
 @cli.command()
@@ -44,9 +44,9 @@ def serve(db: str | None, host: str, port: int, immutable: bool) -> None:
         pip install -e '.[web]'
         newscrawl serve --port 8001     # then open http://127.0.0.1:8001/news
     """
-    from newscrawl.browse import NotAStoreError, check_store, datasette_arguments
-    from newscrawl.browse import datasette_metadata as metadata_for
-    from newscrawl.db import resolve_db_url, sqlite_path
+    from newscrawl.query.datasette import NotAStoreError, check_store, datasette_arguments
+    from newscrawl.query.datasette import datasette_metadata as metadata_for
+    from newscrawl.store.schema import resolve_db_url, sqlite_path
 
     try:
         from datasette.cli import cli as datasette_cli

@@ -11,8 +11,8 @@ import click
 
 from newscrawl.cli.group import cli
 from newscrawl.cli.options import db_option, parse_setting
-from newscrawl.db import resolve_db_url
-from newscrawl.demo_server import DEMO_PORT
+from newscrawl.demo.server import DEMO_PORT
+from newscrawl.store.schema import resolve_db_url
 
 
 def crawl_and_report(
@@ -24,7 +24,7 @@ def crawl_and_report(
     verbose: bool = False,
 ) -> None:
     """Runs the crawl, prints its one-line summary and exits with its status when not 0."""
-    from newscrawl.runner import RunError, project_settings, run
+    from newscrawl.crawl.run import RunError, project_settings, run
 
     settings = project_settings(overrides)
     if db:
@@ -87,7 +87,7 @@ def crawl(
         newscrawl crawl --only bbc,guardian
         */30 * * * * cd /srv/newscrawl && .venv/bin/newscrawl crawl 2>> data/cron.log
     """
-    from newscrawl.sources import SourcesError, load_sources, select_sources
+    from newscrawl.crawl.sources import SourcesError, load_sources, select_sources
 
     try:
         select_sources(load_sources(sources), only)
@@ -125,7 +125,7 @@ def demo(db: str | None, port: int, serve: bool) -> None:
         newscrawl demo && newscrawl search storm
         newscrawl demo --serve --port 9000
     """
-    from newscrawl.demo_server import (
+    from newscrawl.demo.server import (
         PortInUseError,
         demo_sources_toml,
         serve_demo,

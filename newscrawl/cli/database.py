@@ -31,7 +31,7 @@ def upgrade(db: str | None) -> None:
     Example:
         cp data/news.db data/news-backup.db && newscrawl db upgrade
     """
-    from newscrawl.migrations import StoreError, head, prepare_store
+    from newscrawl.store.migrations import StoreError, head, prepare_store
 
     url, where = store_location(db, must_exist=True)
     try:
@@ -53,7 +53,7 @@ def version(db: str | None) -> None:
     Example:
         newscrawl db version --db data/news.db
     """
-    from newscrawl.migrations import StoreError, head, read_state
+    from newscrawl.store.migrations import StoreError, head, read_state
 
     url, where = store_location(db, must_exist=True)
     try:

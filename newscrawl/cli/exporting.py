@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any, Final
 import click
 from sqlalchemy import JSON, Float, Integer
 
-from newscrawl import queries
 from newscrawl.cli.group import cli
 from newscrawl.cli.options import date_options, db_option, open_store
 from newscrawl.cli.output import write_csv, write_json, write_jsonl
-from newscrawl.db import ArticleRow, UTCDateTime, UTCText, as_utc
+from newscrawl.query import reads as queries
+from newscrawl.store.schema import ArticleRow, UTCDateTime, UTCText, as_utc
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

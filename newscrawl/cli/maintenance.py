@@ -26,8 +26,8 @@ def reindex(db: str | None) -> None:
     """
     from sqlalchemy import text
 
-    from newscrawl.db import has_fts
-    from newscrawl.dedupe import NearDuplicateIndex
+    from newscrawl.dedupe.index import NearDuplicateIndex
+    from newscrawl.store.schema import has_fts
 
     engine = open_store(db, write=True)
     with engine.begin() as conn:
@@ -57,7 +57,7 @@ def extract(paths: tuple[str, ...], url: str | None, jsonl: bool) -> None:
     Example:
         newscrawl extract saved/ --jsonl > articles.jsonl
     """
-    from newscrawl.saved_pages import extract_files
+    from newscrawl.extraction.saved_pages import extract_files
 
     files = articles = 0
     for record in extract_files([Path(p) for p in paths], url):

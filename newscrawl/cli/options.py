@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from newscrawl.cli.output import emit, output_options
-from newscrawl.db import make_engine, resolve_db_url, sqlite_path
+from newscrawl.store.schema import make_engine, resolve_db_url, sqlite_path
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -42,7 +42,7 @@ class InstantParam(click.ParamType):  # type: ignore[type-arg]
     name = "DATE"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from newscrawl.instants import InstantError, parse_instant
+        from newscrawl.query.instants import InstantError, parse_instant
 
         if isinstance(value, datetime):
             return value
@@ -93,7 +93,7 @@ def open_store(db: str | None, *, write: bool = False) -> Engine:
     Readers open the file read-only and refuse anything but a store of the current
     version; writers (``write``) upgrade an older store first, or create a new one.
     """
-    from newscrawl.migrations import StoreError, describe_problem, read_state
+    from newscrawl.store.migrations import StoreError, describe_problem, read_state
 
     url, where = store_location(db, must_exist=not write)
     try:

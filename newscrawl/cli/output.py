@@ -14,7 +14,7 @@ from typing import IO, Any, Final, TypeVar
 
 import click
 
-from newscrawl.db import format_timestamp
+from newscrawl.store.schema import format_timestamp
 
 F = TypeVar("F", bound=Callable[..., Any])
 FORMATS: Final = ("json", "jsonl", "csv")

@@ -10,11 +10,11 @@ from typing import Any
 
 import click
 
-from newscrawl import queries
 from newscrawl.cli.group import cli
 from newscrawl.cli.options import date_options, db_option, emit, open_store, output_options
 from newscrawl.cli.output import plain, to_json
-from newscrawl.outcome import summarize_run
+from newscrawl.crawl.outcome import summarize_run
+from newscrawl.query import reads as queries
 
 
 @cli.command()
@@ -36,7 +36,7 @@ def stats(db: str | None, fmt: str | None) -> None:
 
 def kept_pages_line(engine: Any) -> None:
     """How much the kept pages (article_pages) take, below the table."""
-    from newscrawl.pages import pages_size
+    from newscrawl.store.pages import pages_size
 
     # open_store refuses stores older than this version, so article_pages is always there.
     with engine.connect() as conn:

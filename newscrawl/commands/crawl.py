@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
-from newscrawl.runner import RunError, run
+from newscrawl.crawl.run import RunError, run
 
 if TYPE_CHECKING:
     import argparse

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import trafilatura
 from lxml import html as lxml_html
 
+from newscrawl.crawl.urls import site_of
 from newscrawl.extraction import metadata
 from newscrawl.extraction.candidates import legacy_layout, prefer_readability, readability_text
 from newscrawl.extraction.decoding import parse_document
@@ -33,7 +34,6 @@ from newscrawl.extraction.lines import clean_lines
 from newscrawl.extraction.metadata import PageMeta
 from newscrawl.extraction.prune import prune_tree
 from newscrawl.extraction.text import count_words, line_key
-from newscrawl.urls import site_of
 
 logger = logging.getLogger(__name__)
 
@@ -65,8 +65,8 @@ def run_trafilatura(
         url=url,
         with_metadata=with_metadata,
         # htmldate's search of the visible text costs a third of trafilatura's time; our own
-        # structured dates come first, and newscrawl.extract searches the text only for the
-        # pages that have none (text_date).
+        # structured dates come first, and extract.py searches the text only for the pages that
+        # have none (text_date).
         date_extraction_params={"extensive_search": False, "original_date": True},
         deduplicate=False,
         fast=fast,

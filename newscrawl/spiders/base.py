@@ -20,11 +20,10 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newscrawl import __version__
-from newscrawl.article import Article
-from newscrawl.conditional import ENTRIES_META, LISTED_BY_META, LISTING_META
-from newscrawl.deltafetch import is_truthy
-from newscrawl.errors import error_kind, install_log_filter
-from newscrawl.feeds import (
+from newscrawl.crawl.conditional import ENTRIES_META, LISTED_BY_META, LISTING_META
+from newscrawl.crawl.deltafetch import is_truthy
+from newscrawl.crawl.download_errors import error_kind, install_log_filter
+from newscrawl.crawl.feeds import (
     Entry,
     FeedError,
     discover_feeds,
@@ -32,10 +31,11 @@ from newscrawl.feeds import (
     parse_sitemap,
     sitemaps_from_robots,
 )
+from newscrawl.crawl.urls import is_http_url, request_url, same_site
+from newscrawl.extraction.article import Article
+from newscrawl.extraction.workers import ExtractionWorkers
 from newscrawl.items import ArticleItem
 from newscrawl.spiders.sources_seen import SourcesSeen
-from newscrawl.urls import is_http_url, request_url, same_site
-from newscrawl.workers import ExtractionWorkers
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable, Iterator

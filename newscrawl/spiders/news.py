@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from newscrawl.sources import SourcesError, load_sources, select_sources
+from newscrawl.crawl.sources import SourcesError, load_sources, select_sources
 from newscrawl.spiders.base import ArgumentError, NewsSpider
 
 if TYPE_CHECKING:

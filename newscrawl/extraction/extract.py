@@ -14,8 +14,9 @@ from lxml import etree
 from lxml import html as lxml_html
 from trafilatura.metadata import extract_author
 
-from newscrawl.article import Article, ExtractionFailed
+from newscrawl.crawl.urls import identity_url, site_of
 from newscrawl.extraction import metadata, pick
+from newscrawl.extraction.article import Article, ExtractionFailed
 from newscrawl.extraction.body import anchor_texts, main_text
 from newscrawl.extraction.classify import classify_page, tree_signals
 from newscrawl.extraction.dates import normalize_date
@@ -28,7 +29,6 @@ from newscrawl.extraction.decoding import (
 from newscrawl.extraction.metadata import PageMeta
 from newscrawl.extraction.text import count_words
 from newscrawl.extraction.textdate import byline_text, visible_date
-from newscrawl.urls import identity_url, site_of
 
 logger = logging.getLogger(__name__)
 

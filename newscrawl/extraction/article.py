@@ -27,7 +27,7 @@ class Article:
 
     ``url`` is the address the page was fetched from; ``canonical_url`` is the article's
     identity (the page's same-site rel=canonical or og:url, normalised by
-    :func:`newscrawl.urls.identity_url`). Dates are ISO 8601 strings in UTC.
+    :func:`newscrawl.crawl.urls.identity_url`). Dates are ISO 8601 strings in UTC.
     """
 
     url: str

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 from lxml import html as lxml_html
 
-from newscrawl.article import Article
-from newscrawl.extract import extract_article
+from newscrawl.extraction.article import Article
+from newscrawl.extraction.extract import extract_article
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator

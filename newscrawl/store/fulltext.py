@@ -1,6 +1,6 @@
 """The query side of full-text search, and the only SQLite FTS5-specific part of it.
 
-The index itself (``articles_fts``, its triggers) is declared in newscrawl/db.py. Another
+The index itself (``articles_fts``, its triggers) is declared in newscrawl/store/schema.py. Another
 backend's search would replace what this module returns: the table to join, the match
 condition, the ranking and the snippet.
 """

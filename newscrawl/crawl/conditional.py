@@ -19,7 +19,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.db import (
+from newscrawl.crawl.deltafetch import is_truthy
+from newscrawl.store.schema import (
     BUSY_TIMEOUT_S,
     ValidatorRow,
     make_engine,
@@ -27,7 +28,6 @@ from newscrawl.db import (
     store_unavailable,
     utcnow,
 )
-from newscrawl.deltafetch import is_truthy
 
 if TYPE_CHECKING:
     from typing import Self

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select
 
-from newscrawl import minhash
-from newscrawl.db import ArticleRow, ArticleUrlRow, LshBucketRow
+from newscrawl.dedupe import minhash
+from newscrawl.store.schema import ArticleRow, ArticleUrlRow, LshBucketRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

@@ -1,8 +1,8 @@
 """The read side of the store: what ``stats``, ``search``, ``copies``, ``show``, ``export``
 and ``runs`` ask of it.
 
-SQLAlchemy Core expressions over the models in newscrawl/db.py, so one query layer serves
-any backend; the FTS5 parts live in newscrawl/fulltext.py. Listings are streamed: rows are
+SQLAlchemy Core expressions over the models in newscrawl/store/schema.py, so one query layer serves
+any backend; the FTS5 parts live in newscrawl/store/fulltext.py. Listings are streamed: rows are
 read from the cursor as they are printed, so memory stays flat however large the store.
 """
 
@@ -17,10 +17,10 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
-from newscrawl import fulltext
-from newscrawl.db import ArticleRow, ArticleUrlRow
-from newscrawl.outcome import failed_sources, summarize_run
-from newscrawl.urls import normalize_url
+from newscrawl.crawl.outcome import failed_sources, summarize_run
+from newscrawl.crawl.urls import normalize_url
+from newscrawl.store import fulltext
+from newscrawl.store.schema import ArticleRow, ArticleUrlRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

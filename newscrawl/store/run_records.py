@@ -16,8 +16,8 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.abandoned import mark_abandoned, this_process
-from newscrawl.db import (
+from newscrawl.store.abandoned_runs import mark_abandoned, this_process
+from newscrawl.store.schema import (
     BUSY_TIMEOUT_S,
     CrawlRunRow,
     make_engine,

@@ -1,10 +1,11 @@
 """Re-extraction of the kept pages (``newscrawl reextract``): after an extractor upgrade,
 the stored articles are brought up to date without crawling again.
 
-Each kept page goes through :func:`newscrawl.extract.extract_article` as in a crawl, and the
-fields extraction produces are written back when they differ. Identity (``url``), source,
-duplicate decisions and earlier versions stay as they are: a new extraction of the same
-page is not an edit at the source, so it replaces the current text without a version.
+Each kept page goes through :func:`newscrawl.extraction.extract.extract_article` as in a
+crawl, and the fields extraction produces are written back when they differ. Identity
+(``url``), source, duplicate decisions and earlier versions stay as they are: a new
+extraction of the same page is not an edit at the source, so it replaces the current text
+without a version.
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select, update
 
-from newscrawl.article import Article
-from newscrawl.db import ArticlePageRow, ArticleRow, format_timestamp
-from newscrawl.dedupe import NearDuplicateIndex, content_hash
-from newscrawl.extract import extract_article
-from newscrawl.pages import page_body
+from newscrawl.dedupe.index import NearDuplicateIndex, content_hash
+from newscrawl.extraction.article import Article
+from newscrawl.extraction.extract import extract_article
+from newscrawl.store.pages import page_body
+from newscrawl.store.schema import ArticlePageRow, ArticleRow, format_timestamp
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -1,6 +1,6 @@
 """The store's versions: Alembic revisions in ``versions/``, configured in code.
 
-A fresh store is built from the models in newscrawl/db.py and stamped with the head
+A fresh store is built from the models in newscrawl/store/schema.py and stamped with the head
 revision; an older one is upgraded in place by the commands that write. Stores made
 before migrations existed have no ``alembic_version`` table and are recognised by their
 tables as revision 0001. See docs/schema.md, "Versions and upgrades".
@@ -23,7 +23,7 @@ from alembic.util import CommandError
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.exc import DatabaseError
 
-from newscrawl.db import BUSY_TIMEOUT_MS, create_schema, make_engine, sqlite_path
+from newscrawl.store.schema import BUSY_TIMEOUT_MS, create_schema, make_engine, sqlite_path
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine

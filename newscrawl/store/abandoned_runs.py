@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select, update
 
-from newscrawl.db import CrawlRunRow
+from newscrawl.store.schema import CrawlRunRow
 
 if TYPE_CHECKING:
     from datetime import datetime

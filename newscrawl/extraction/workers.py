@@ -15,8 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
 
-from newscrawl.article import Article, ExtractionFailed
-from newscrawl.extract import extract_article
+from newscrawl.extraction.article import Article, ExtractionFailed
+from newscrawl.extraction.extract import extract_article
 
 if TYPE_CHECKING:
     from collections.abc import Callable

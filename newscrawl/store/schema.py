@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect, Engine
     from sqlalchemy.types import TypeEngine
 
-PROJECT_ROOT: Final = Path(__file__).resolve().parent.parent
+PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
 # How long a writer waits for another's write lock before giving up (NEWSCRAWL_BUSY_TIMEOUT).
 BUSY_TIMEOUT_MS: Final = 30_000
 BUSY_TIMEOUT_S: Final = BUSY_TIMEOUT_MS / 1000
@@ -420,7 +420,7 @@ def make_engine(
         if writer:
             _immediate_transactions(engine)
     if create and not readonly:
-        from newscrawl.migrations import prepare_store
+        from newscrawl.store.migrations import prepare_store
 
         prepare_store(resolved)
     return engine

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func, insert, select
 
-from newscrawl.db import ArticlePageRow
+from newscrawl.store.schema import ArticlePageRow
 
 if TYPE_CHECKING:
     from datetime import datetime

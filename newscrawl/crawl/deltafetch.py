@@ -18,8 +18,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.db import ArticleUrlRow, make_engine, resolve_db_url
-from newscrawl.urls import normalize_url
+from newscrawl.crawl.urls import normalize_url
+from newscrawl.store.schema import ArticleUrlRow, make_engine, resolve_db_url
 
 if TYPE_CHECKING:
     from typing import Self

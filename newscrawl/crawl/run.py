@@ -2,7 +2,7 @@
 
 Everything that can be wrong before fetching is checked before Scrapy starts (settings, the
 spider name, the store, the lock, the log folder) and reported as one line; then the crawl
-runs in this process and its outcome maps to an exit status (newscrawl/outcome.py).
+runs in this process and its outcome maps to an exit status (newscrawl/crawl/outcome.py).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.project import get_project_settings
 
-from newscrawl.migrations import StoreError
-from newscrawl.outcome import EXIT_FAILED, EXIT_LOCKED, exit_status, summary_line
-from newscrawl.runlock import AlreadyRunningError, LockError, crawl_lock
-from newscrawl.runlog import RunLog, RunLogError
-from newscrawl.runs import run_opened, run_status
-from newscrawl.settings_check import SettingsError, check_settings, nearest
-from newscrawl.store_check import check_store, store_url
+from newscrawl.crawl.lock import AlreadyRunningError, LockError, crawl_lock
+from newscrawl.crawl.logfile import RunLog, RunLogError
+from newscrawl.crawl.outcome import EXIT_FAILED, EXIT_LOCKED, exit_status, summary_line
+from newscrawl.crawl.settings_check import SettingsError, check_settings, nearest
+from newscrawl.store.check import check_store, store_url
+from newscrawl.store.migrations import StoreError
+from newscrawl.store.run_records import run_opened, run_status
 
 if TYPE_CHECKING:
     from scrapy.settings import Settings

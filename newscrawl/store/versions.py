@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
 
-from newscrawl.db import ArticleRow, ArticleUrlRow, ArticleVersionRow, format_timestamp
-from newscrawl.urls import normalize_url
+from newscrawl.crawl.urls import normalize_url
+from newscrawl.store.schema import ArticleRow, ArticleUrlRow, ArticleVersionRow, format_timestamp
 
 if TYPE_CHECKING:
     from datetime import datetime

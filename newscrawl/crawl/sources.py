@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from newscrawl.db import project_dir
-from newscrawl.urls import is_http_url
+from newscrawl.crawl.urls import is_http_url
+from newscrawl.store.schema import project_dir
 
 KINDS: Final = ("feed", "sitemap", "site")
 NAME_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")

@@ -13,8 +13,8 @@ would, with a few conveniences for crawling offline:
   header and conditional requests (If-None-Match, If-Modified-Since) get ``304 Not
   Modified``, counted in :attr:`SiteServer.not_modified`.
 
-The demo outlets live in ``newscrawl/demo_site/<name>/``; their ground truth is
-``newscrawl/demo_site/manifest.json``. Standard library only.
+The demo outlets live in ``newscrawl/demo/site/<name>/``; their ground truth is
+``newscrawl/demo/site/manifest.json``. Standard library only.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ Route = Callable[[], tuple[int, dict[str, str], bytes]]
 """A callable answering one path: ``() -> (status, headers, body)``, called per request."""
 Validator = Literal["etag", "last-modified"]
 
-DEMO_ROOT: Final = Path(__file__).resolve().parent / "demo_site"
+DEMO_ROOT: Final = Path(__file__).resolve().parent / "site"
 MANIFEST_PATH: Final = DEMO_ROOT / "manifest.json"
 DEMO_SITES: Final = ("gazette", "courier")
 BASE_PLACEHOLDER: Final = b"{{BASE}}"
@@ -517,7 +517,7 @@ def demo_sources_toml(servers: Mapping[str, SiteServer]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m newscrawl.demo_server",
+        prog="python -m newscrawl.demo.server",
         description="Serve the bundled demo news sites on 127.0.0.1 until Ctrl-C.",
     )
     parser.add_argument("site", nargs="?", choices=DEMO_SITES, help="one outlet (default: all)")

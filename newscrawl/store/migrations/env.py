@@ -1,6 +1,6 @@
 """Alembic's entry point: runs the revisions on the connection newscrawl hands it.
 
-newscrawl configures Alembic in code (newscrawl/migrations/__init__.py), so an installed
+newscrawl configures Alembic in code (newscrawl/store/migrations/__init__.py), so an installed
 copy needs no alembic.ini; the caller opens the connection and owns the transaction.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from newscrawl.db import Base
+from newscrawl.store.schema import Base
 
 connection = context.config.attributes["connection"]
 context.configure(

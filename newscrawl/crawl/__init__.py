@@ -1,0 +1,1 @@
+"""Fetching: sources, URL rules, feeds and sitemaps, downloader middlewares, one crawl run."""

@@ -1,0 +1,1 @@
+"""Duplicates: exact and near (MinHash LSH) copies of stored articles."""

@@ -1,0 +1,1 @@
+"""The bundled demo news sites and the loopback server that serves them."""

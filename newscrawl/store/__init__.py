@@ -1,0 +1,1 @@
+"""The store: schema, engine, migrations, full-text index, kept pages, versions and run records."""
