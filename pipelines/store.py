@@ -19,17 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from newscrawl.crawl.urls import normalize_url
 from newscrawl.dedupe.index import NearDuplicateIndex, content_hash, query_variant_of
+from newscrawl.store.backends import write_transaction
+from newscrawl.store.engine import BUSY_TIMEOUT_S, make_engine, resolve_db_url, store_unavailable
 from newscrawl.store.pages import save_page
-from newscrawl.store.schema import (
-    BUSY_TIMEOUT_S,
-    ArticleRow,
-    ArticleUrlRow,
-    DuplicateDecisionRow,
-    make_engine,
-    resolve_db_url,
-    store_unavailable,
-    utcnow,
-)
+from newscrawl.store.schema import ArticleRow, ArticleUrlRow, DuplicateDecisionRow, utcnow
 from newscrawl.store.versions import keep_version
 from pipelines.dedupe import index_from_settings
 
@@ -105,7 +98,7 @@ class StorePipeline:
         if not batch or self.engine is None:
             return
         try:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 outcomes = [self.write(conn, item) for item in batch]
         except SQLAlchemyError as exc:
             reason = store_unavailable(exc)
@@ -128,7 +121,7 @@ class StorePipeline:
     def _write_alone(self, item: ArticleItem) -> str:
         assert self.engine is not None
         try:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 return self.write(conn, item)
         except SQLAlchemyError:
             logger.exception("Could not store %s", item.article.url)

@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from newscrawl.store.schema import ArticleRow, ArticleUrlRow, CrawlRunRow, make_engine
+from newscrawl.store.engine import make_engine
+from newscrawl.store.schema import ArticleRow, ArticleUrlRow, CrawlRunRow
 
 SEEN = datetime(2024, 6, 1, 12, 0, 0, 123456, tzinfo=UTC)
 BASE = "https://www.example-news.com"

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from newscrawl.crawl.urls import normalize_url
 from newscrawl.dedupe.index import NearDuplicateIndex
 from newscrawl.demo.server import redirect_route
-from newscrawl.store.schema import LshBucketRow, make_engine
+from newscrawl.store.engine import make_engine
+from newscrawl.store.schema import LshBucketRow
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -17,7 +17,8 @@ from newscrawl.dedupe.index import (
     content_hash,
     normalize_text,
 )
-from newscrawl.store.schema import ArticleRow, LshBucketRow, make_engine, utcnow
+from newscrawl.store.engine import make_engine
+from newscrawl.store.schema import ArticleRow, LshBucketRow, utcnow
 
 STORY = [
     "The city council voted on Tuesday to close the Harbour Street bridge for eighteen months "

@@ -13,7 +13,8 @@ from sqlalchemy import insert, text
 
 from newscrawl.crawl.deltafetch import DeltaFetch, is_truthy
 from newscrawl.crawl.urls import normalize_url
-from newscrawl.store.schema import ArticleRow, ArticleUrlRow, make_engine, utcnow
+from newscrawl.store.engine import make_engine
+from newscrawl.store.schema import ArticleRow, ArticleUrlRow, utcnow
 
 STORED = "https://gazette.example.com/2024/05/bridge-closes"
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from newscrawl.dedupe.index import NearDuplicateIndex, compare, content_hash
 from newscrawl.dedupe.minhash import shingles, tokens
-from newscrawl.store.schema import make_engine
+from newscrawl.store.engine import make_engine
 
 from .common import store, write_result
 from .corpus import Pair, build_pairs, load_docs

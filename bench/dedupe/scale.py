@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import event, func, insert, select
 
 from newscrawl.dedupe.index import NearDuplicateIndex, content_hash
-from newscrawl.store.schema import ArticleRow, LshBucketRow, make_engine, utcnow
+from newscrawl.store.engine import make_engine
+from newscrawl.store.schema import ArticleRow, LshBucketRow, utcnow
 
 from .common import write_result
 

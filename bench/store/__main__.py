@@ -37,7 +37,8 @@ from sqlalchemy import insert
 
 from bench.crawl import REPO, article_text, git_state, run_child
 from newscrawl.query import reads as queries
-from newscrawl.store.schema import ArticleRow, make_engine
+from newscrawl.store.engine import make_engine
+from newscrawl.store.schema import ArticleRow
 
 RESULTS = REPO / "bench" / "results" / "store.json"
 FORMATS = ("jsonl", "csv", "json", "parquet")

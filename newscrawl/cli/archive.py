@@ -39,8 +39,8 @@ def reextract(db: str | None, since: datetime | None, source: str | None) -> Non
         newscrawl reextract --source gazette --since 2024-05-01
     """
     from newscrawl.crawl.run import project_settings
+    from newscrawl.store.engine import make_engine
     from newscrawl.store.reextract import reextract as run
-    from newscrawl.store.schema import make_engine
 
     url, _ = store_location(db, must_exist=True)
     open_store(db, write=True).dispose()  # upgrades an older store; one-line errors

@@ -46,7 +46,7 @@ def serve(db: str | None, host: str, port: int, immutable: bool) -> None:
     """
     from newscrawl.query.datasette import NotAStoreError, check_store, datasette_arguments
     from newscrawl.query.datasette import datasette_metadata as metadata_for
-    from newscrawl.store.schema import resolve_db_url, sqlite_path
+    from newscrawl.store.engine import resolve_db_url, sqlite_path
 
     try:
         from datasette.cli import cli as datasette_cli

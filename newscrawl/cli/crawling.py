@@ -12,7 +12,7 @@ import click
 from newscrawl.cli.group import cli
 from newscrawl.cli.options import db_option, parse_setting
 from newscrawl.demo.server import DEMO_PORT
-from newscrawl.store.schema import resolve_db_url
+from newscrawl.store.engine import resolve_db_url
 
 
 def crawl_and_report(

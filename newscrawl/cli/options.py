@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from newscrawl.cli.output import emit, output_options
-from newscrawl.store.schema import make_engine, resolve_db_url, sqlite_path
+from newscrawl.store.engine import make_engine, resolve_db_url, sqlite_path
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine

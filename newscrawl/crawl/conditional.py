@@ -20,14 +20,8 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from newscrawl.crawl.deltafetch import is_truthy
-from newscrawl.store.schema import (
-    BUSY_TIMEOUT_S,
-    ValidatorRow,
-    make_engine,
-    resolve_db_url,
-    store_unavailable,
-    utcnow,
-)
+from newscrawl.store.engine import BUSY_TIMEOUT_S, make_engine, resolve_db_url, store_unavailable
+from newscrawl.store.schema import ValidatorRow, utcnow
 
 if TYPE_CHECKING:
     from typing import Self

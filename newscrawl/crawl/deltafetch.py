@@ -19,7 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from newscrawl.crawl.urls import normalize_url
-from newscrawl.store.schema import ArticleUrlRow, make_engine, resolve_db_url
+from newscrawl.store.engine import make_engine, resolve_db_url
+from newscrawl.store.schema import ArticleUrlRow
 
 if TYPE_CHECKING:
     from typing import Self

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from newscrawl.store.schema import project_dir, sqlite_path
+from newscrawl.store.engine import project_dir, sqlite_path
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from newscrawl.store.schema import project_dir, sqlite_path
+from newscrawl.store.engine import project_dir, sqlite_path
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from newscrawl.crawl.urls import is_http_url
-from newscrawl.store.schema import project_dir
+from newscrawl.store.engine import project_dir
 
 KINDS: Final = ("feed", "sitemap", "site")
 NAME_RE: Final = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")

@@ -9,8 +9,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
+from newscrawl.store.engine import make_engine, resolve_db_url, sqlite_path
 from newscrawl.store.migrations import StoreError
-from newscrawl.store.schema import make_engine, resolve_db_url, sqlite_path
 
 # The DBAPI module SQLAlchemy imports for a dialect, and what to install for it.
 DRIVERS = {

@@ -20,6 +20,7 @@ from sqlalchemy import select, update
 from newscrawl.dedupe.index import NearDuplicateIndex, content_hash
 from newscrawl.extraction.article import Article
 from newscrawl.extraction.extract import extract_article
+from newscrawl.store.backends import write_transaction
 from newscrawl.store.pages import page_body
 from newscrawl.store.schema import ArticlePageRow, ArticleRow, format_timestamp
 
@@ -68,7 +69,7 @@ def reextract(
     report = Report()
     last_id = 0
     while True:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             rows = conn.execute(_batch_query(last_id, since, source)).all()
             for row in rows:
                 _reextract_one(conn, row, min_words, index, report)

@@ -17,14 +17,8 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from newscrawl.store.abandoned_runs import mark_abandoned, this_process
-from newscrawl.store.schema import (
-    BUSY_TIMEOUT_S,
-    CrawlRunRow,
-    make_engine,
-    resolve_db_url,
-    store_unavailable,
-    utcnow,
-)
+from newscrawl.store.engine import BUSY_TIMEOUT_S, make_engine, resolve_db_url, store_unavailable
+from newscrawl.store.schema import CrawlRunRow, utcnow
 
 if TYPE_CHECKING:
     from typing import Self

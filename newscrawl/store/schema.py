@@ -1,17 +1,15 @@
-"""The one schema module: tables, views, full-text index and engine factory.
+"""The store's schema: tables, views, the full-text index, and the column types they use.
 
 The store pipelines and the CLI both build on this module; docs/schema.md describes it for
-analysts. SQLite gets WAL, a busy timeout, FTS5 kept in sync by triggers, and plain tables
-so that sqlite3, sqlite-utils and datasette can read the store directly.
+analysts. SQLite gets FTS5 kept in sync by triggers, and plain tables so that sqlite3,
+sqlite-utils and datasette can read the store directly. Opening a store is
+:mod:`newscrawl.store.engine`'s job.
 """
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote
 
 from sqlalchemy import (
     JSON,
@@ -25,61 +23,14 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
-    create_engine,
-    event,
     text,
 )
 from sqlalchemy.dialects import sqlite
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Dialect, Engine
     from sqlalchemy.types import TypeEngine
-
-PROJECT_ROOT: Final = Path(__file__).resolve().parents[2]
-# How long a writer waits for another's write lock before giving up (NEWSCRAWL_BUSY_TIMEOUT).
-BUSY_TIMEOUT_MS: Final = 30_000
-BUSY_TIMEOUT_S: Final = BUSY_TIMEOUT_MS / 1000
-# Memory-mapped reads keep index lookups flat as the file grows past SQLite's small page
-# cache (docs/dedupe.md, scale benchmark); pages are shared with the OS cache, not heap.
-MMAP_BYTES: Final = 1 << 30
-
-
-def project_dir() -> Path:
-    """Where ``data/`` lives: the checkout holding scrapy.cfg, else the working directory."""
-    if (PROJECT_ROOT / "scrapy.cfg").exists():
-        return PROJECT_ROOT
-    return Path.cwd()
-
-
-def default_db_url() -> str:
-    return f"sqlite:///{project_dir() / 'data' / 'news.db'}"
-
-
-def resolve_db_url(value: str | None = None) -> str:
-    """The database URL from an explicit value, else ``NEWSCRAWL_DB``, else data/news.db.
-
-    A bare file path is accepted and means a SQLite file.
-    """
-    chosen = value or os.environ.get("NEWSCRAWL_DB") or default_db_url()
-    if "://" not in chosen:
-        return f"sqlite:///{Path(chosen).expanduser().resolve()}"
-    return chosen
-
-
-def sqlite_path(url: str) -> Path | None:
-    """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
-    parsed = make_url(url)
-    if (
-        parsed.get_backend_name() != "sqlite"
-        or not parsed.database
-        or parsed.database == ":memory:"
-    ):
-        return None
-    return Path(parsed.database)
-
 
 # Every timestamp column holds this one ISO 8601 UTC form. Fixed width (microseconds always
 # written), so comparing and sorting the text is comparing and sorting the instants.
@@ -335,97 +286,6 @@ VIEWS_DDL: Final = (
 )
 
 
-def _sqlite_pragmas(busy_timeout: float) -> Any:
-    def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA mmap_size={MMAP_BYTES}")
-        cursor.close()
-
-    return set_pragmas
-
-
-def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # No mmap for readers: an export or a search scans much of the file, and mapped pages
-    # count in the process's memory, which would then grow with the store's size.
-    dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-
-
-def _writable(path: Path) -> bool:
-    """Writable, and meant to be: a file without write bits counts as read-only, for root too."""
-    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
-
-
-def readonly_url(url: str, *, probe: bool = False) -> str:
-    """The URL that opens a SQLite file without ever writing it; other URLs unchanged.
-
-    ``mode=ro`` lets SQLite create the -wal/-shm files a WAL store needs for consistent
-    reads beside a running crawl. Where it cannot (a read-only file or folder), nobody can
-    be writing the store either, so it is read as ``immutable``. A ``probe`` (a glance at
-    the catalogue of a file that may not be ours) reads it as immutable too, unless a writer
-    is live, so it leaves no -wal/-shm behind.
-    """
-    path = sqlite_path(url)
-    if path is None:
-        return url
-    writable = _writable(path) and _writable(path.parent)
-    live_wal = path.with_name(path.name + "-wal").exists()
-    flag = "mode=ro" if live_wal or (writable and not probe) else "immutable=1"
-    return f"sqlite:///file:{quote(str(path))}?{flag}&uri=true"
-
-
-def _immediate_transactions(engine: Engine) -> None:
-    """Writers take SQLite's write lock when they begin, not at their first write.
-
-    Two crawler processes on one store then run their dedupe decisions one after the
-    other, so two copies of a story can never both see no original and both become one.
-    """
-
-    @event.listens_for(engine, "connect")
-    def _no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.isolation_level = None
-
-    @event.listens_for(engine, "begin")
-    def _begin_immediate(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def make_engine(
-    url: str | None = None,
-    *,
-    create: bool = True,
-    writer: bool = False,
-    readonly: bool = False,
-    probe: bool = False,
-    busy_timeout: float = BUSY_TIMEOUT_S,
-) -> Engine:
-    """An engine for the store, created or upgraded to the current schema when ``create``.
-
-    ``writer`` engines (the store pipeline's) begin every transaction with the write lock.
-    ``readonly`` engines open a SQLite file read-only and never create or upgrade it
-    (``probe``: see :func:`readonly_url`). ``busy_timeout`` is how many seconds a statement
-    waits for another writer's lock.
-    """
-    resolved = resolve_db_url(url)
-    path = sqlite_path(resolved)
-    if path is not None and create and not readonly:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(readonly_url(resolved, probe=probe) if readonly else resolved)
-    if engine.dialect.name == "sqlite":
-        pragmas = _sqlite_reader_pragmas if readonly else _sqlite_pragmas(busy_timeout)
-        event.listen(engine, "connect", pragmas)
-        if writer:
-            _immediate_transactions(engine)
-    if create and not readonly:
-        from newscrawl.store.migrations import prepare_store
-
-        prepare_store(resolved)
-    return engine
-
-
 def create_schema(conn: Connection) -> None:
     """Build the current schema in an empty database (the caller stamps its version)."""
     Base.metadata.create_all(conn)
@@ -438,15 +298,3 @@ def create_schema(conn: Connection) -> None:
 
 def has_fts(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
-
-
-def store_unavailable(exc: SQLAlchemyError) -> str | None:
-    """The store's one-line reason when no write can succeed now (full, locked), else None."""
-    if not isinstance(exc, OperationalError):
-        return None
-    message = str(exc.orig).splitlines()[0] if exc.orig is not None else ""
-    if "disk is full" in message:
-        return f"the store is full ({message})"
-    if "database is locked" in message:
-        return f"another process held the store's write lock past the busy timeout ({message})"
-    return None

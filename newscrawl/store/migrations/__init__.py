@@ -23,7 +23,8 @@ from alembic.util import CommandError
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.exc import DatabaseError
 
-from newscrawl.store.schema import BUSY_TIMEOUT_MS, create_schema, make_engine, sqlite_path
+from newscrawl.store.engine import BUSY_TIMEOUT_MS, make_engine, sqlite_path
+from newscrawl.store.schema import create_schema
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
