@@ -107,6 +107,8 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 800,
 }
 EXTENSIONS = {
+    # The crawl's one store engine, shared by the components below and above.
+    "newscrawl.store.extension.StoreExtension": 0,
     "newscrawl.store.run_records.RunRecorder": 0,
 }
 # A crawler run from cron needs no remote shells into the process.

@@ -17,10 +17,12 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from newscrawl.config import Config
 from newscrawl.crawl.urls import normalize_url
 from newscrawl.dedupe.index import NearDuplicateIndex, content_hash, query_variant_of
 from newscrawl.store.backends import write_transaction
-from newscrawl.store.engine import BUSY_TIMEOUT_S, make_engine, resolve_db_url, store_unavailable
+from newscrawl.store.engine import store_unavailable
+from newscrawl.store.extension import StoreExtension
 from newscrawl.store.pages import save_page
 from newscrawl.store.schema import ArticleRow, ArticleUrlRow, DuplicateDecisionRow, utcnow
 from newscrawl.store.versions import keep_version
@@ -48,43 +50,37 @@ class StorePipeline:
     def __init__(
         self,
         crawler: Crawler,
-        db_url: str,
+        store: StoreExtension,
         batch_size: int,
         index: NearDuplicateIndex,
         keep_pages: bool = True,
-        busy_timeout: float = BUSY_TIMEOUT_S,
     ) -> None:
         self.crawler = crawler
-        self.db_url = db_url
+        self.store = store
         self.batch_size = max(1, batch_size)
         self.index = index
         self.keep_pages = keep_pages
-        self.busy_timeout = busy_timeout
         self.buffer: list[ArticleItem] = []
         self.engine: Engine | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        s = crawler.settings
-        if not s.getbool("NEWSCRAWL_STORE_ENABLED", True):
+        config = Config.of(crawler)
+        if not config.store_enabled:
             raise NotConfigured("NEWSCRAWL_STORE_ENABLED is off")
         return cls(
             crawler,
-            resolve_db_url(s.get("NEWSCRAWL_DB") or None),
-            s.getint("NEWSCRAWL_STORE_BATCH_SIZE", 100),
-            index_from_settings(s),
-            s.getbool("NEWSCRAWL_KEEP_PAGES", True),
-            s.getfloat("NEWSCRAWL_BUSY_TIMEOUT", BUSY_TIMEOUT_S),
+            StoreExtension.of(crawler),
+            config.store_batch_size,
+            index_from_settings(crawler.settings),
+            config.keep_pages,
         )
 
     def open_spider(self) -> None:
-        self.engine = make_engine(self.db_url, writer=True, busy_timeout=self.busy_timeout)
-        logger.info("Storing articles in %s", self.engine.url.render_as_string(hide_password=True))
+        self.engine = self.store.engine
 
     def close_spider(self) -> None:
         self.flush()
-        if self.engine is not None:
-            self.engine.dispose()
 
     def process_item(self, item: ArticleItem) -> ArticleItem:
         self.buffer.append(item)

@@ -19,8 +19,10 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.crawl.deltafetch import is_truthy
-from newscrawl.store.engine import BUSY_TIMEOUT_S, make_engine, resolve_db_url, store_unavailable
+from newscrawl.config import Config, is_truthy
+from newscrawl.store.backends import write_transaction
+from newscrawl.store.engine import store_unavailable
+from newscrawl.store.extension import StoreExtension
 from newscrawl.store.schema import ValidatorRow, utcnow
 
 if TYPE_CHECKING:
@@ -48,10 +50,9 @@ class NotModifiedError(IgnoreRequest):
 
 
 class ConditionalRequests:
-    def __init__(self, crawler: Crawler, db_url: str, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
+    def __init__(self, crawler: Crawler, store: StoreExtension) -> None:
         self.crawler = crawler
-        self.db_url = db_url
-        self.busy_timeout = busy_timeout
+        self.store = store
         self.engine: Engine | None = None
         self.refresh = False
         # listing -> (etag, last_modified, the request's meta) of this run's 2xx answers
@@ -61,21 +62,16 @@ class ConditionalRequests:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        s = crawler.settings
-        if not s.getbool("NEWSCRAWL_CONDITIONAL_ENABLED", True):
+        if not Config.of(crawler).conditional_enabled:
             raise NotConfigured("NEWSCRAWL_CONDITIONAL_ENABLED is off")
-        middleware = cls(
-            crawler,
-            resolve_db_url(s.get("NEWSCRAWL_DB") or None),
-            s.getfloat("NEWSCRAWL_BUSY_TIMEOUT", BUSY_TIMEOUT_S),
-        )
+        middleware = cls(crawler, StoreExtension.of(crawler))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
         self.refresh = is_truthy(getattr(spider, "refresh", False))
-        self.engine = make_engine(self.db_url, busy_timeout=self.busy_timeout)
+        self.engine = self.store.engine
 
     # --- requests and answers ------------------------------------------------------------------
     def process_request(self, request: Request) -> None:
@@ -144,8 +140,7 @@ class ConditionalRequests:
                            f": {unavailable}" if unavailable else "",
                            exc_info=unavailable is None)  # fmt: skip
         finally:
-            self.engine.dispose()
-            self.engine = None
+            self.engine = None  # the store extension closes it
 
     def _save(self, reason: str) -> None:
         assert self.engine is not None
@@ -156,7 +151,7 @@ class ConditionalRequests:
                 self.incomplete[listing] = self.incomplete[listing] or why
         now = utcnow()
         saved = 0
-        with self.engine.begin() as conn:
+        with write_transaction(self.engine) as conn:
             for listing, (etag, modified, meta) in self.answers.items():
                 if not meta.get(ENTRIES_META):
                     continue

@@ -18,8 +18,9 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from newscrawl.config import Config, is_truthy
 from newscrawl.crawl.urls import normalize_url
-from newscrawl.store.engine import make_engine, resolve_db_url
+from newscrawl.store.extension import StoreExtension
 from newscrawl.store.schema import ArticleUrlRow
 
 if TYPE_CHECKING:
@@ -33,45 +34,34 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ARTICLE_META = "newscrawl_article"
-FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
-
-
-def is_truthy(value: object) -> bool:
-    """Spider arguments arrive as strings: ``refresh=0`` must mean no."""
-    if isinstance(value, str):
-        return value.strip().lower() not in FALSE_WORDS
-    return bool(value)
 
 
 class DeltaFetch:
-    def __init__(self, crawler: Crawler, db_url: str) -> None:
+    def __init__(self, crawler: Crawler, store: StoreExtension) -> None:
         self.crawler = crawler
-        self.db_url = db_url
+        self.store = store
         self.engine: Engine | None = None
         self.refresh = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        if not settings.getbool("NEWSCRAWL_DELTAFETCH_ENABLED"):
+        if not Config.of(crawler).deltafetch_enabled:
             raise NotConfigured("NEWSCRAWL_DELTAFETCH_ENABLED is off")
-        middleware = cls(crawler, resolve_db_url(settings.get("NEWSCRAWL_DB") or None))
+        middleware = cls(crawler, StoreExtension.of(crawler))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
 
     def spider_opened(self, spider: Spider) -> None:
         self.refresh = is_truthy(getattr(spider, "refresh", False))
-        # create=True: on the very first crawl the table may not exist yet.
-        self.engine = make_engine(self.db_url)
+        # The crawl's store, created on the very first crawl: the table may not exist yet.
+        self.engine = self.store.engine
         if self.refresh:
             logger.info("refresh requested: stored articles are fetched again",
                         extra={"spider": spider})  # fmt: skip
 
     def spider_closed(self, spider: Spider) -> None:
-        if self.engine is not None:
-            self.engine.dispose()
-            self.engine = None
+        self.engine = None  # the store extension closes it
 
     def process_request(self, request: Request) -> Request | Response | None:
         if not request.meta.get(ARTICLE_META) or self.refresh or self.engine is None:

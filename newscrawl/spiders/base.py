@@ -20,8 +20,8 @@ from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newscrawl import __version__
+from newscrawl.config import is_truthy
 from newscrawl.crawl.conditional import ENTRIES_META, LISTED_BY_META, LISTING_META
-from newscrawl.crawl.deltafetch import is_truthy
 from newscrawl.crawl.download_errors import error_kind, install_log_filter
 from newscrawl.crawl.feeds import (
     Entry,

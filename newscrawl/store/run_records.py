@@ -16,8 +16,11 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
+from newscrawl.config import Config
 from newscrawl.store.abandoned_runs import mark_abandoned, this_process
-from newscrawl.store.engine import BUSY_TIMEOUT_S, make_engine, resolve_db_url, store_unavailable
+from newscrawl.store.backends import write_transaction
+from newscrawl.store.engine import store_unavailable
+from newscrawl.store.extension import StoreExtension
 from newscrawl.store.schema import CrawlRunRow, utcnow
 
 if TYPE_CHECKING:
@@ -63,32 +66,26 @@ def jsonable(stats: dict[str, Any]) -> dict[str, Any]:
 
 
 class RunRecorder:
-    def __init__(self, crawler: Crawler, db_url: str, busy_timeout: float = BUSY_TIMEOUT_S) -> None:
+    def __init__(self, crawler: Crawler, store: StoreExtension) -> None:
         self.crawler = crawler
-        self.db_url = db_url
-        self.busy_timeout = busy_timeout
+        self.store = store
         self.engine: Engine | None = None
         self.run_id: int | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        s = crawler.settings
-        if not s.getbool("NEWSCRAWL_RUNS_ENABLED", True):
+        if not Config.of(crawler).runs_enabled:
             raise NotConfigured("NEWSCRAWL_RUNS_ENABLED is off")
-        recorder = cls(
-            crawler,
-            resolve_db_url(s.get("NEWSCRAWL_DB") or None),
-            s.getfloat("NEWSCRAWL_BUSY_TIMEOUT", BUSY_TIMEOUT_S),
-        )
+        recorder = cls(crawler, StoreExtension.of(crawler))
         crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
         return recorder
 
     def spider_opened(self, spider: Spider) -> None:
         try:
-            self.engine = make_engine(self.db_url, busy_timeout=self.busy_timeout)
+            self.engine = self.store.engine
             me = this_process()
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 abandoned = mark_abandoned(conn, utcnow(), me)
                 self.run_id = conn.execute(
                     insert(CrawlRunRow)
@@ -105,7 +102,7 @@ class RunRecorder:
                     .returning(CrawlRunRow.id)
                 ).scalar_one()
         except SQLAlchemyError:
-            logger.exception("Could not record the run in %s", self.db_url)
+            logger.exception("Could not record the run in %s", self.store.url)
             return
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("newscrawl/run_id", self.run_id)
@@ -121,7 +118,7 @@ class RunRecorder:
         status = run_status(reason, stats)
         self.crawler.stats.set_value("newscrawl/run_status", status)
         try:
-            with self.engine.begin() as conn:
+            with write_transaction(self.engine) as conn:
                 conn.execute(
                     update(CrawlRunRow)
                     .where(CrawlRunRow.id == self.run_id)
@@ -134,8 +131,6 @@ class RunRecorder:
                 logger.error("Could not record the end of run %s: %s", self.run_id, unavailable)
             else:
                 logger.exception("Could not record the end of run %s", self.run_id)
-        finally:
-            self.engine.dispose()
         logger.info("Run %s %s (%s)", self.run_id, status, reason)
 
 

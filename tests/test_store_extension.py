@@ -1,0 +1,52 @@
+"""One store per crawl: every component that reads or writes the store shares one engine."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy import Spider
+from scrapy.utils.misc import build_from_crawler
+from scrapy.utils.test import get_crawler
+
+from newscrawl.crawl.conditional import ConditionalRequests
+from newscrawl.crawl.deltafetch import DeltaFetch
+from newscrawl.store.extension import StoreExtension
+from newscrawl.store.run_records import RunRecorder
+from pipelines.store import StorePipeline
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def test_the_components_of_a_crawl_share_one_engine(db: Path) -> None:
+    crawler = get_crawler(Spider, {"NEWSCRAWL_DB": f"sqlite:///{db}"})
+    spider = Spider(name="test")
+    # Built in the order Scrapy builds them, the extension first; each finds the same store.
+    extension = build_from_crawler(StoreExtension, crawler)
+    recorder = build_from_crawler(RunRecorder, crawler)
+    delta = build_from_crawler(DeltaFetch, crawler)
+    conditional = build_from_crawler(ConditionalRequests, crawler)
+    pipeline = build_from_crawler(StorePipeline, crawler)
+    assert StoreExtension.of(crawler) is extension
+    recorder.spider_opened(spider)
+    delta.spider_opened(spider)
+    conditional.spider_opened(spider)
+    pipeline.open_spider()
+    engines = {id(c.engine) for c in (recorder, delta, conditional, pipeline)}
+    assert engines == {id(extension.engine)}
+    assert crawler.stats.get_value("newscrawl/run_id") == 1
+    extension.close()
+
+
+def test_a_component_built_before_the_extension_opens_the_same_store(db: Path) -> None:
+    crawler = get_crawler(Spider, {"NEWSCRAWL_DB": f"sqlite:///{db}"})
+    pipeline = build_from_crawler(StorePipeline, crawler)
+    pipeline.open_spider()
+    assert build_from_crawler(StoreExtension, crawler).engine is pipeline.engine
+    StoreExtension.of(crawler).close()
+
+
+def test_a_crawl_with_no_store_component_never_opens_the_store(db: Path) -> None:
+    crawler = get_crawler(Spider, {"NEWSCRAWL_DB": f"sqlite:///{db}"})
+    build_from_crawler(StoreExtension, crawler).close()
+    assert not db.exists()
