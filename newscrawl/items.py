@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from newscrawl.dedupe.fingerprint import Fingerprint
 from newscrawl.extraction.article import Article
 
 
@@ -22,5 +23,4 @@ class ArticleItem:
     via: str | None = None  # feed, sitemap, site or urls: how the crawl reached the page
     page: bytes | None = None  # the page as fetched, kept by the store for re-extraction
     # Filled by the dedupe pipeline, outside the database transaction, once per article.
-    content_hash: str | None = None
-    signature: object = None
+    fingerprint: Fingerprint | None = None

@@ -9,14 +9,12 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from newscrawl.dedupe import minhash
-from newscrawl.dedupe.index import (
-    Duplicate,
-    NearDuplicateIndex,
-    TextSignature,
-    compare,
-    content_hash,
-    normalize_text,
-)
+from newscrawl.dedupe.decide import Decision, find_original
+from newscrawl.dedupe.fingerprint import TextSignature, content_hash, normalize_text
+from newscrawl.dedupe.index import NearDuplicateIndex, compare
+from newscrawl.dedupe.write import ArticleWriter
+from newscrawl.extraction.article import Article
+from newscrawl.items import ArticleItem
 from newscrawl.store.engine import make_engine
 from newscrawl.store.schema import ArticleRow, LshBucketRow, utcnow
 
@@ -87,24 +85,12 @@ def index():
     return NearDuplicateIndex()
 
 
-def store(conn, index: NearDuplicateIndex, url: str, body: str) -> tuple[int, Duplicate | None]:
-    """Decide, insert and index one article the way pipelines/store.py does."""
-    digest = content_hash(body)
-    signature = index.signature(body)
-    found = index.find(conn, body, digest, signature)
-    now = utcnow()
-    row_id = conn.execute(
-        insert(ArticleRow).values(
-            url=url, domain="example.com", text=body, word_count=len(body.split()),
-            content_hash=digest, duplicate_of=found.original_id if found else None,
-            duplicate_kind=found.kind if found else None,
-            duplicate_similarity=found.similarity if found else None,
-            first_seen_at=now, last_seen_at=now,
-        )
-    ).inserted_primary_key[0]  # fmt: skip
-    if found is None:
-        index.add(conn, row_id, signature)
-    return row_id, found
+def store(conn, index: NearDuplicateIndex, url: str, body: str) -> tuple[int, Decision | None]:
+    """Write one article through the store's write path: its row, and why it is a copy."""
+    article = Article(url=url, canonical_url=url, domain="example.com", text=body)
+    item = ArticleItem(article, utcnow(), [url], fingerprint=index.fingerprint(body))
+    outcome = ArticleWriter(index).write(conn, item)
+    return outcome.article_id, outcome.decision
 
 
 def test_normalize_text_ignores_case_punctuation_and_spacing():
@@ -160,7 +146,8 @@ def test_exact_duplicate_found_first(engine, index):
     with engine.begin() as conn:
         original, _ = store(conn, index, "https://a.example/1", page(*STORY))
         _, found = store(conn, index, "https://b.example/1", page(*STORY).upper().replace(".", "!"))
-    assert found == Duplicate("exact", original, 1.0)
+    assert found is not None
+    assert (found.kind, found.original_id, found.similarity) == ("exact", original, None)
 
 
 def test_syndicated_copy_is_near_duplicate_of_first_seen(engine, index):
@@ -225,7 +212,8 @@ def test_short_texts_are_judged_by_exact_match_only(engine, index):
         indexed = conn.execute(select(func.count()).select_from(LshBucketRow)).scalar()
     assert index.signature(short).band_keys == ()
     assert near is None
-    assert exact == Duplicate("exact", original, 1.0)
+    assert exact is not None
+    assert (exact.kind, exact.original_id) == ("exact", original)
     assert indexed == 0
 
 
@@ -264,7 +252,7 @@ def test_remove_takes_an_original_out_of_the_near_index(engine, index):
         index.remove(conn, original)
         remaining = conn.execute(select(func.count()).select_from(LshBucketRow)).scalar()
         body = syndicated_copy()
-        found = index.find(conn, body, content_hash(body), index.signature(body))
+        found = find_original(conn, index, index.fingerprint(body))
     assert remaining == 0
     assert found is None
 
@@ -278,7 +266,7 @@ def test_rebuild_reindexes_originals_with_new_parameters(engine, index):
         assert wider.rebuild(conn) == 2
         rows = conn.execute(select(func.count()).select_from(LshBucketRow)).scalar()
         body = syndicated_copy() + "\nMore on this story soon."
-        found = wider.find(conn, body, content_hash(body), wider.signature(body))
+        found = find_original(conn, wider, wider.fingerprint(body))
     assert rows == 2 * wider.bands
     assert found is not None
     assert found.original_id == original
@@ -315,18 +303,14 @@ def test_crowded_buckets_cost_at_most_max_candidates_texts(engine):
     assert len(candidates) == 5
 
 
-def test_add_rejects_what_signature_did_not_make(engine, index):
-    with engine.begin() as conn, pytest.raises(TypeError, match="TextSignature"):
-        index.add(conn, 1, "not a signature")
-
-
-def test_find_computes_a_missing_signature(engine, index):
+def test_an_exact_copy_is_found_by_its_hash_before_the_near_index(engine, index):
     with engine.begin() as conn:
         original, _ = store(conn, index, "https://a.example/1", page(*STORY))
-        body = syndicated_copy()
-        found = index.find(conn, body, content_hash(body), None)
+        index.remove(conn, original)  # not in the near index: only the hash can find it
+        copy = page(*STORY).upper()
+        found = find_original(conn, index, index.fingerprint(copy))
     assert found is not None
-    assert found.original_id == original
+    assert (found.kind, found.original_id, found.similarity) == ("exact", original, 1.0)
 
 
 def test_signature_is_a_text_signature(index):

@@ -155,3 +155,53 @@ def test_refetching_the_page_it_came_from_refreshes_the_text(db: Path) -> None:
     assert rows(db, "SELECT COUNT(*) FROM articles WHERE text LIKE '%Correction appended%'") == [
         (1,)
     ]
+
+
+def test_a_batch_retried_one_by_one_counts_each_article_once(db: Path) -> None:
+    original = make_item("http://news.example/a/1")
+    copy = make_item("http://other.example/copy")
+    bad = make_item("http://news.example/a/2", distinct_text(2))
+    bad.fetched_at = datetime(2024, 1, 1)  # refused by the UTC column: the batch fails
+    for item in (original, copy, bad):
+        item.page = b"<html><body>the page as fetched</body></html>"
+    store = store_all(db, [original, copy, bad], NEWSCRAWL_STORE_BATCH_SIZE=3)
+    stats = store.crawler.stats.get_stats()
+    # The copy was decided in the failed batch and again alone: one decision, counted once.
+    assert stats["newscrawl/dedupe/exact"] == 1
+    assert stats["newscrawl/store/inserted"] == 1
+    assert stats["newscrawl/store/inserted_duplicate"] == 1
+    assert stats["newscrawl/store/failed"] == 1
+    assert stats["newscrawl/store/pages_kept"] == 2
+    assert rows(db, "SELECT kind, original_id, article_id FROM duplicate_decisions") == [
+        ("exact", 1, 2)
+    ]
+
+
+def test_dedupe_off_stores_every_article_as_its_own(db: Path) -> None:
+    story = "http://news.example/story.html"
+    items = [
+        make_item(story),
+        make_item("http://other.example/copy"),  # the same text elsewhere
+        make_item(f"{story}?storylist=world"),  # the same text at another query string
+        make_item("http://third.example/edit", TEXT + " One more line from the wire."),
+    ]
+    store = store_all(db, items, NEWSCRAWL_DEDUPE_ENABLED=False)
+    stats = store.crawler.stats.get_stats()
+    assert stats["newscrawl/store/inserted"] == 4
+    assert not any(key.startswith("newscrawl/dedupe/") for key in stats)
+    assert rows(db, "SELECT COUNT(*), COUNT(duplicate_of) FROM articles") == [(4, 0)]
+    assert rows(db, "SELECT COUNT(*) FROM duplicate_decisions") == [(0,)]
+    assert rows(db, "SELECT COUNT(*) FROM lsh_buckets") == [(0,)]
+    # Addresses still identify articles: the same address again updates its row.
+    again = store_all(db, [make_item(story)], NEWSCRAWL_DEDUPE_ENABLED=False)
+    assert again.crawler.stats.get_value("newscrawl/store/unchanged") == 1
+    assert rows(db, "SELECT COUNT(*) FROM articles") == [(4,)]
+
+
+def test_an_item_without_fingerprint_is_refused_and_counted(db: Path, caplog: Any) -> None:
+    _, store = pipelines(db)
+    store.process_item(make_item("http://news.example/a/1"))  # the dedupe stage skipped
+    store.close_spider()
+    assert store.crawler.stats.get_value("newscrawl/store/failed") == 1
+    assert "has no fingerprint" in caplog.text
+    assert rows(db, "SELECT COUNT(*) FROM articles") == [(0,)]

@@ -1,4 +1,4 @@
-"""Shared helpers: a minimal article row, written the way the store writes one."""
+"""Shared helpers: an article written through the store's own write path, result files."""
 
 from __future__ import annotations
 
@@ -7,39 +7,35 @@ import os
 import platform
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import insert
-from sqlalchemy.engine import Connection
+from newscrawl.dedupe.write import ArticleWriter
+from newscrawl.extraction.article import Article
+from newscrawl.items import ArticleItem
+from newscrawl.store.schema import utcnow
 
-from newscrawl.dedupe.index import Duplicate, NearDuplicateIndex, content_hash
-from newscrawl.store.schema import ArticleRow, utcnow
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from newscrawl.dedupe.decide import Decision
+    from newscrawl.dedupe.index import NearDuplicateIndex
 
 RESULTS = Path(__file__).resolve().parent.parent / "results"
 
 
 def store(
     conn: Connection, index: NearDuplicateIndex, url: str, text: str
-) -> tuple[int, Duplicate | None]:
-    """Decide, insert and (for originals) index one article, as pipelines/store.py does."""
-    digest = content_hash(text)
-    signature = index.signature(text)
-    found = index.find(conn, text, digest, signature)
-    now = utcnow()
-    key = conn.execute(
-        insert(ArticleRow).values(
-            url=url, domain="bench", text=text, word_count=len(text.split()),
-            content_hash=digest, duplicate_of=found.original_id if found else None,
-            duplicate_kind=found.kind if found else None,
-            duplicate_similarity=found.similarity if found else None,
-            first_seen_at=now, last_seen_at=now,
-        )
-    ).inserted_primary_key  # fmt: skip
-    assert key is not None
-    row_id = int(key[0])
-    if found is None:
-        index.add(conn, row_id, signature)
-    return row_id, found
+) -> tuple[int, Decision | None]:
+    """Fingerprint and write one article through the store's own write path.
+
+    Returns its row and, when it was judged a copy, the decision.
+    """
+    article = Article(url=url, canonical_url=url, domain="bench", text=text,
+                      word_count=len(text.split()))  # fmt: skip
+    item = ArticleItem(article, utcnow(), [url], fingerprint=index.fingerprint(text))
+    outcome = ArticleWriter(index, keep_pages=False).write(conn, item)
+    assert outcome.article_id is not None
+    return outcome.article_id, outcome.decision
 
 
 def _commit() -> str | None:

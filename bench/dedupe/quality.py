@@ -8,7 +8,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from newscrawl.dedupe.index import NearDuplicateIndex, compare, content_hash
+from newscrawl.dedupe.decide import find_original
+from newscrawl.dedupe.index import NearDuplicateIndex, compare
 from newscrawl.dedupe.minhash import shingles, tokens
 from newscrawl.store.engine import make_engine
 
@@ -26,9 +27,7 @@ def judge_pairs(index: NearDuplicateIndex, pairs: list[Pair], db: Path) -> list[
             a_id, _ = store(
                 conn, index, pair.a.url or f"https://a.example/{pair.a.id}", pair.a.text
             )
-            found = index.find(
-                conn, pair.b_text, content_hash(pair.b_text), index.signature(pair.b_text)
-            )
+            found = find_original(conn, index, index.fingerprint(pair.b_text))
             trans.rollback()
             size = index.shingle_size
             sim = compare(shingles(tokens(pair.a.text), size), shingles(tokens(pair.b_text), size))

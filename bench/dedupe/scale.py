@@ -19,7 +19,9 @@ from typing import Any
 
 from sqlalchemy import event, func, insert, select
 
-from newscrawl.dedupe.index import NearDuplicateIndex, content_hash
+from newscrawl.dedupe.decide import find_original
+from newscrawl.dedupe.fingerprint import content_hash
+from newscrawl.dedupe.index import NearDuplicateIndex
 from newscrawl.store.engine import make_engine
 from newscrawl.store.schema import ArticleRow, LshBucketRow, utcnow
 
@@ -103,17 +105,17 @@ def time_decisions(
     engine: Any, index: NearDuplicateIndex, cases: list[tuple[str, str]], rounds: int = ROUNDS
 ) -> dict[str, Any]:
     """Time every case ``rounds`` times; the machine is shared, so the best round counts."""
-    prepared = [(kind, body, content_hash(body), index.signature(body)) for kind, body in cases]
+    prepared = [(kind, index.fingerprint(body)) for kind, body in cases]
     round_means: list[float] = []
     times: dict[str, list[float]] = {"near": [], "exact": [], "new": []}
     correct = 0
     with engine.connect() as conn:
         for _ in range(rounds):
             this_round: list[float] = []
-            for kind, body, digest, signature in prepared:
+            for kind, fingerprint in prepared:
                 trans = conn.begin()
                 started = time.perf_counter()
-                found = index.find(conn, body, digest, signature)
+                found = find_original(conn, index, fingerprint)
                 elapsed = time.perf_counter() - started
                 trans.rollback()
                 this_round.append(elapsed)
@@ -138,7 +140,7 @@ def decision_memory(engine: Any, index: NearDuplicateIndex, cases: list[tuple[st
     with engine.connect() as conn:
         for _, body in cases:
             trans = conn.begin()
-            index.find(conn, body, content_hash(body), index.signature(body))
+            find_original(conn, index, index.fingerprint(body))
             trans.rollback()
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()

@@ -1,4 +1,4 @@
-"""Content duplicates: exact (same normalised text) and near (syndicated copies).
+"""The near-duplicate index: which stored original a text is a syndicated copy of.
 
 The near-duplicate index is MinHash LSH kept in the database (table ``lsh_buckets``), so it
 survives restarts and is shared by every process that writes the same store. A lookup reads
@@ -8,35 +8,32 @@ does not grow with the number of stored articles. See docs/dedupe.md.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
-from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select
+from sqlalchemy import bindparam, delete, func, or_, select
 
+from newscrawl import settings as project_settings
 from newscrawl.dedupe import minhash
-from newscrawl.store.schema import ArticleRow, ArticleUrlRow, LshBucketRow
+from newscrawl.dedupe.fingerprint import Fingerprint, TextSignature, content_hash
+from newscrawl.store.backends import insert_ignoring_duplicates
+from newscrawl.store.schema import ArticleRow, LshBucketRow
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
     from sqlalchemy import Select
     from sqlalchemy.engine import Connection
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_THRESHOLD: Final = 0.7
-DEFAULT_MIN_LENGTH_RATIO: Final = 0.4
-DEFAULT_MIN_WORDS: Final = 30
+# The tunable defaults are the project's settings (docs/settings.md), written there only.
+DEFAULT_THRESHOLD: Final = float(project_settings.NEWSCRAWL_NEAR_DUP_THRESHOLD)
+DEFAULT_MIN_LENGTH_RATIO: Final = float(project_settings.NEWSCRAWL_NEAR_DUP_MIN_LENGTH_RATIO)
+DEFAULT_MIN_WORDS: Final = int(project_settings.NEWSCRAWL_NEAR_DUP_MIN_WORDS)
 DEFAULT_SHINGLE_SIZE: Final = 5
 DEFAULT_NUM_PERM: Final = 128
 DEFAULT_BAND_ROWS: Final = 3
-DEFAULT_MAX_CANDIDATES: Final = 20
-# Stored rows with one text checked for a query-string variant: exact copies of one text
-# are few, and a text shared by more rows (a boilerplate stub) is no address evidence.
-MAX_SAME_TEXT_ROWS: Final = 50
+DEFAULT_MAX_CANDIDATES: Final = int(project_settings.NEWSCRAWL_NEAR_DUP_MAX_CANDIDATES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +41,6 @@ class Duplicate:
     kind: str  # "exact" or "near"
     original_id: int
     similarity: float
-
-
-@dataclass(frozen=True, slots=True)
-class TextSignature:
-    """What the index needs to know about one text, computed once, outside the database."""
-
-    shingles: frozenset[int]
-    # One LSH key per band; empty when the text is too short to judge by similarity.
-    band_keys: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,54 +66,9 @@ class Similarity:
         return self.shared / union if union else 0.0
 
 
-def normalize_text(text: str) -> str:
-    """Casefolded words separated by single spaces; what exact duplicates have in common."""
-    return " ".join(minhash.tokens(text))
-
-
-def content_hash(text: str) -> str:
-    return hashlib.sha256(normalize_text(text).encode()).hexdigest()
-
-
 def compare(a: frozenset[int], b: frozenset[int]) -> Similarity:
     small, large = (a, b) if len(a) <= len(b) else (b, a)
     return Similarity(len(small & large), len(small), len(large))
-
-
-def without_query(url: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
-
-
-def query_variant_of(conn: Connection, addresses: Iterable[str], digest: str) -> int | None:
-    """The stored article with exactly this text at one of ``addresses`` but another query.
-
-    A site that serves one story at ``story.html`` and ``story.html?storylist=world``
-    serves one article: the second address becomes an alias, not an exact-duplicate row.
-    ``addresses`` are normalised; the article's identity URL and its known aliases count.
-    """
-    bases = {without_query(url) for url in addresses}
-    ids = list(
-        conn.execute(
-            select(ArticleRow.id)
-            .where(ArticleRow.content_hash == digest)
-            .order_by(ArticleRow.id)
-            .limit(MAX_SAME_TEXT_ROWS)
-        ).scalars()
-    )
-    if not ids:
-        return None
-    known = conn.execute(
-        select(ArticleRow.id, ArticleRow.url)
-        .where(ArticleRow.id.in_(ids))
-        .union_all(
-            select(ArticleUrlRow.article_id, ArticleUrlRow.url).where(
-                ArticleUrlRow.article_id.in_(ids)
-            )
-        )
-    ).all()
-    matches = sorted(article_id for article_id, url in known if without_query(url) in bases)
-    return matches[0] if matches else None
 
 
 class NearDuplicateIndex:
@@ -182,24 +125,16 @@ class NearDuplicateIndex:
             and similarity.length_ratio >= self.min_length_ratio
         )
 
-    def find(
-        self, conn: Connection, text: str, digest: str, signature: object = None
-    ) -> Duplicate | None:
-        """The original this text copies, exact match first, else the most similar near copy.
+    def fingerprint(self, text: str) -> Fingerprint:
+        return Fingerprint(content_hash(text), self.signature(text))
+
+    def find(self, conn: Connection, signature: TextSignature) -> Duplicate | None:
+        """The stored original this text is a near copy of, the most similar one, or None.
 
         Only originals (``duplicate_of IS NULL``) are candidates, so ``duplicate_of`` always
-        points at the first-seen copy of a story, never along a chain.
+        points at the first-seen copy of a story, never along a chain. Exact copies are
+        found by their content hash first (:func:`newscrawl.dedupe.decide.find_original`).
         """
-        original = conn.execute(
-            select(ArticleRow.id)
-            .where(ArticleRow.content_hash == digest, ArticleRow.duplicate_of.is_(None))
-            .order_by(ArticleRow.id)
-            .limit(1)
-        ).scalar()
-        if original is not None:
-            return Duplicate("exact", original, 1.0)
-        if not isinstance(signature, TextSignature):
-            signature = self.signature(text)
         if not signature.band_keys:
             return None
         best: Duplicate | None = None
@@ -253,15 +188,12 @@ class NearDuplicateIndex:
         rows = conn.execute(self._candidate_query(len(keys)), params)
         return [(row.id, row.text or "") for row in rows]
 
-    def add(self, conn: Connection, article_id: int, signature: object) -> None:
+    def add(self, conn: Connection, article_id: int, signature: TextSignature) -> None:
         """Index an original. Texts too short for near-duplicate judgement are not indexed."""
-        if not isinstance(signature, TextSignature):
-            # The store passes what signature() returned; anything else is a wiring bug.
-            raise TypeError(f"expected a TextSignature, got {type(signature).__name__}")
         if not signature.band_keys:
             return
         conn.execute(
-            insert(LshBucketRow).prefix_with("OR IGNORE", dialect="sqlite"),
+            insert_ignoring_duplicates(conn, LshBucketRow),
             [
                 {"band": band, "bucket": key, "article_id": article_id}
                 for band, key in enumerate(signature.band_keys)

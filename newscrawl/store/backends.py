@@ -15,8 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from sqlalchemy import Table
     from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.orm import DeclarativeBase
     from sqlalchemy.sql.dml import Insert
 
 
@@ -68,7 +68,7 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def insert_ignoring_duplicates(conn: Connection, table: Table) -> Insert:
+def insert_ignoring_duplicates(conn: Connection, table: type[DeclarativeBase]) -> Insert:
     """``INSERT`` that skips rows whose key is already stored, in the dialect's spelling."""
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from sqlalchemy import select, update
 
-from newscrawl.dedupe.index import NearDuplicateIndex, content_hash
+from newscrawl.dedupe.fingerprint import content_hash
+from newscrawl.dedupe.index import NearDuplicateIndex
 from newscrawl.extraction.article import Article
 from newscrawl.extraction.extract import extract_article
 from newscrawl.store.backends import write_transaction
