@@ -14,24 +14,21 @@ import logging
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.config import Config, is_truthy
+from newscrawl.config import is_truthy
 from newscrawl.store.backends import write_transaction
 from newscrawl.store.engine import store_unavailable
-from newscrawl.store.extension import StoreExtension
+from newscrawl.store.extension import StoreComponent
 from newscrawl.store.schema import ValidatorRow, utcnow
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -49,29 +46,20 @@ class NotModifiedError(IgnoreRequest):
     """The listing is unchanged since the last complete run."""
 
 
-class ConditionalRequests:
-    def __init__(self, crawler: Crawler, store: StoreExtension) -> None:
-        self.crawler = crawler
-        self.store = store
-        self.engine: Engine | None = None
+class ConditionalRequests(StoreComponent):
+    setting = "NEWSCRAWL_CONDITIONAL_ENABLED"
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
         self.refresh = False
         # listing -> (etag, last_modified, the request's meta) of this run's 2xx answers
         self.answers: dict[str, tuple[str | None, str | None, dict[str, Any]]] = {}
         self.unchanged: set[str] = set()
         self.incomplete: dict[str, str] = defaultdict(str)  # listing -> why it is withheld
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        if not Config.of(crawler).conditional_enabled:
-            raise NotConfigured("NEWSCRAWL_CONDITIONAL_ENABLED is off")
-        middleware = cls(crawler, StoreExtension.of(crawler))
-        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        return middleware
-
     def spider_opened(self, spider: Spider) -> None:
         self.refresh = is_truthy(getattr(spider, "refresh", False))
-        self.engine = self.store.engine
+        super().spider_opened(spider)
 
     # --- requests and answers ------------------------------------------------------------------
     def process_request(self, request: Request) -> None:
@@ -128,7 +116,7 @@ class ConditionalRequests:
                     self._inc("withheld")
 
     # --- saving --------------------------------------------------------------------------------
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str = "finished") -> None:
         if self.engine is None:
             return
         try:
@@ -140,7 +128,7 @@ class ConditionalRequests:
                            f": {unavailable}" if unavailable else "",
                            exc_info=unavailable is None)  # fmt: skip
         finally:
-            self.engine = None  # the store extension closes it
+            super().spider_closed(spider, reason)
 
     def _save(self, reason: str) -> None:
         assert self.engine is not None
@@ -181,5 +169,4 @@ class ConditionalRequests:
         return 1
 
     def _inc(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"newscrawl/conditional/{key}")
+        self.inc(f"conditional/{key}")

@@ -13,55 +13,39 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from scrapy import signals
-from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.exceptions import IgnoreRequest
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.config import Config, is_truthy
+from newscrawl.config import is_truthy
 from newscrawl.crawl.urls import normalize_url
-from newscrawl.store.extension import StoreExtension
+from newscrawl.store.extension import StoreComponent
 from newscrawl.store.schema import ArticleUrlRow
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from sqlalchemy.engine import Engine
 
 logger = logging.getLogger(__name__)
 
 ARTICLE_META = "newscrawl_article"
 
 
-class DeltaFetch:
-    def __init__(self, crawler: Crawler, store: StoreExtension) -> None:
-        self.crawler = crawler
-        self.store = store
-        self.engine: Engine | None = None
-        self.refresh = False
+class DeltaFetch(StoreComponent):
+    setting = "NEWSCRAWL_DELTAFETCH_ENABLED"
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        if not Config.of(crawler).deltafetch_enabled:
-            raise NotConfigured("NEWSCRAWL_DELTAFETCH_ENABLED is off")
-        middleware = cls(crawler, StoreExtension.of(crawler))
-        crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
-        return middleware
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.refresh = False
 
     def spider_opened(self, spider: Spider) -> None:
         self.refresh = is_truthy(getattr(spider, "refresh", False))
         # The crawl's store, created on the very first crawl: the table may not exist yet.
-        self.engine = self.store.engine
+        super().spider_opened(spider)
         if self.refresh:
             logger.info("refresh requested: stored articles are fetched again",
                         extra={"spider": spider})  # fmt: skip
-
-    def spider_closed(self, spider: Spider) -> None:
-        self.engine = None  # the store extension closes it
 
     def process_request(self, request: Request) -> Request | Response | None:
         if not request.meta.get(ARTICLE_META) or self.refresh or self.engine is None:
@@ -88,5 +72,4 @@ class DeltaFetch:
         raise IgnoreRequest(f"already stored: {url}")
 
     def _inc(self, key: str) -> None:
-        if self.crawler.stats is not None:
-            self.crawler.stats.inc_value(f"newscrawl/deltafetch/{key}")
+        self.inc(f"deltafetch/{key}")

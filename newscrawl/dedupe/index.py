@@ -9,7 +9,7 @@ does not grow with the number of stored articles. See docs/dedupe.md.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING, Final
 
 from sqlalchemy import bindparam, delete, func, or_, select
@@ -71,6 +71,7 @@ def compare(a: frozenset[int], b: frozenset[int]) -> Similarity:
     return Similarity(len(small & large), len(small), len(large))
 
 
+@dataclass(eq=False)
 class NearDuplicateIndex:
     """Exact and near-duplicate lookups against the store, through one connection.
 
@@ -83,29 +84,21 @@ class NearDuplicateIndex:
     ``lsh_buckets``: changing them needs :meth:`rebuild`.
     """
 
-    def __init__(
-        self,
-        threshold: float = DEFAULT_THRESHOLD,
-        *,
-        min_length_ratio: float = DEFAULT_MIN_LENGTH_RATIO,
-        min_words: int = DEFAULT_MIN_WORDS,
-        shingle_size: int = DEFAULT_SHINGLE_SIZE,
-        num_perm: int = DEFAULT_NUM_PERM,
-        band_rows: int = DEFAULT_BAND_ROWS,
-        max_candidates: int = DEFAULT_MAX_CANDIDATES,
-    ) -> None:
-        if not 0.0 < threshold <= 1.0:
-            raise ValueError(f"threshold must be in (0, 1], not {threshold}")
-        if not 1 <= band_rows <= num_perm:
-            raise ValueError(f"band_rows must be between 1 and num_perm, not {band_rows}")
-        self.threshold = threshold
-        self.min_length_ratio = min_length_ratio
-        self.min_words = min_words
-        self.shingle_size = shingle_size
-        self.num_perm = num_perm
-        self.band_rows = band_rows
-        self.max_candidates = max_candidates
-        self._queries: dict[int, Select[int, str]] = {}
+    threshold: float = DEFAULT_THRESHOLD
+    _: KW_ONLY
+    min_length_ratio: float = DEFAULT_MIN_LENGTH_RATIO
+    min_words: int = DEFAULT_MIN_WORDS
+    shingle_size: int = DEFAULT_SHINGLE_SIZE
+    num_perm: int = DEFAULT_NUM_PERM
+    band_rows: int = DEFAULT_BAND_ROWS
+    max_candidates: int = DEFAULT_MAX_CANDIDATES
+    _queries: dict[int, Select[int, str]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"threshold must be in (0, 1], not {self.threshold}")
+        if not 1 <= self.band_rows <= self.num_perm:
+            raise ValueError(f"band_rows must be between 1 and num_perm, not {self.band_rows}")
 
     @property
     def bands(self) -> int:

@@ -12,9 +12,10 @@ handler (the run recorder and the validators write then) has run.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 
 from scrapy import signals
+from scrapy.exceptions import NotConfigured
 
 from newscrawl.config import Config
 from newscrawl.store.engine import make_engine, resolve_db_url
@@ -22,6 +23,7 @@ from newscrawl.store.engine import make_engine, resolve_db_url
 if TYPE_CHECKING:
     from typing import Self
 
+    from scrapy import Spider
     from scrapy.crawler import Crawler
     from sqlalchemy.engine import Engine
 
@@ -67,3 +69,37 @@ class StoreExtension:
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
+
+
+class StoreComponent:
+    """Base of the crawl's components that use its store from spider_opened to spider_closed.
+
+    ``setting`` names the ``NEWSCRAWL_*_ENABLED`` setting that turns the component on.
+    """
+
+    setting: ClassVar[str]
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.store = StoreExtension.of(crawler)
+        self.engine: Engine | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        enabled = getattr(Config.of(crawler), cls.setting.removeprefix("NEWSCRAWL_").lower())
+        if not enabled:
+            raise NotConfigured(f"{cls.setting} is off")
+        component = cls(crawler)
+        crawler.signals.connect(component.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(component.spider_closed, signal=signals.spider_closed)
+        return component
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.engine = self.store.engine
+
+    def spider_closed(self, spider: Spider, reason: str = "finished") -> None:
+        self.engine = None  # the store extension closes it, after every spider_closed
+
+    def inc(self, key: str) -> None:
+        if self.crawler.stats is not None:
+            self.crawler.stats.inc_value(f"newscrawl/{key}")

@@ -11,24 +11,18 @@ import logging
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from scrapy import signals
-from scrapy.exceptions import NotConfigured
 from sqlalchemy import insert, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.config import Config
 from newscrawl.store.abandoned_runs import mark_abandoned, this_process
 from newscrawl.store.backends import write_transaction
 from newscrawl.store.engine import store_unavailable
-from newscrawl.store.extension import StoreExtension
+from newscrawl.store.extension import StoreComponent
 from newscrawl.store.schema import CrawlRunRow, utcnow
 
 if TYPE_CHECKING:
-    from typing import Self
-
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from sqlalchemy.engine import Engine
 
 logger = logging.getLogger(__name__)
 
@@ -65,27 +59,18 @@ def jsonable(stats: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-class RunRecorder:
-    def __init__(self, crawler: Crawler, store: StoreExtension) -> None:
-        self.crawler = crawler
-        self.store = store
-        self.engine: Engine | None = None
-        self.run_id: int | None = None
+class RunRecorder(StoreComponent):
+    setting = "NEWSCRAWL_RUNS_ENABLED"
 
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> Self:
-        if not Config.of(crawler).runs_enabled:
-            raise NotConfigured("NEWSCRAWL_RUNS_ENABLED is off")
-        recorder = cls(crawler, StoreExtension.of(crawler))
-        crawler.signals.connect(recorder.spider_opened, signal=signals.spider_opened)
-        crawler.signals.connect(recorder.spider_closed, signal=signals.spider_closed)
-        return recorder
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        self.run_id: int | None = None
 
     def spider_opened(self, spider: Spider) -> None:
         try:
-            self.engine = self.store.engine
+            super().spider_opened(spider)
             me = this_process()
-            with write_transaction(self.engine) as conn:
+            with write_transaction(self.store.engine) as conn:
                 abandoned = mark_abandoned(conn, utcnow(), me)
                 self.run_id = conn.execute(
                     insert(CrawlRunRow)
@@ -110,7 +95,7 @@ class RunRecorder:
         if abandoned:
             self.crawler.stats.set_value("newscrawl/runs/abandoned_found", len(abandoned))
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def spider_closed(self, spider: Spider, reason: str = "finished") -> None:
         if self.engine is None or self.run_id is None:
             return
         assert self.crawler.stats is not None

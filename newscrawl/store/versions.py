@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Connection
 
+# The columns a version keeps of an article (articles and article_versions share them).
+VERSION_CONTENT = ("title", "text", "word_count", "content_hash", "modified_at")
 # Words, and the line breaks between paragraphs, so a diff keeps the text's shape.
 TOKENS = re.compile(r"\n+|[^\s]+")
 
@@ -62,13 +64,9 @@ def keep_version(conn: Connection, old: Any, article_id: int, now: datetime) -> 
     conn.execute(
         insert(ArticleVersionRow).values(
             article_id=article_id,
-            title=old.title,
-            text=old.text,
-            word_count=old.word_count,
-            content_hash=old.content_hash,
-            modified_at=old.modified_at,
             seen_from=since or old.first_seen_at,
             replaced_at=now,
+            **_content(old),
         )
     )
 
@@ -114,16 +112,12 @@ def _version(
     seen_from: datetime,
     replaced_at: datetime | None,
 ) -> Version:
-    return Version(
-        number=number,
-        title=row.title,
-        text=row.text,
-        word_count=row.word_count,
-        content_hash=row.content_hash,
-        modified_at=row.modified_at,
-        seen_from=seen_from,
-        replaced_at=replaced_at,
-    )
+    return Version(number=number, seen_from=seen_from, replaced_at=replaced_at, **_content(row))
+
+
+def _content(row: Any) -> dict[str, Any]:
+    """What a version holds of an ``articles`` or ``article_versions`` row."""
+    return {field: getattr(row, field) for field in VERSION_CONTENT}
 
 
 def word_diff(old: str, new: str) -> str:
