@@ -23,6 +23,7 @@ from alembic.util import CommandError
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.exc import DatabaseError
 
+from newscrawl.store.backends import serialise_writers, write_transaction
 from newscrawl.store.engine import BUSY_TIMEOUT_MS, make_engine, sqlite_path
 from newscrawl.store.schema import create_schema
 
@@ -119,7 +120,8 @@ def describe_problem(state: StoreState, where: str, *, writing: bool) -> str | N
 
 
 def _migration_engine(url: str) -> Engine:
-    """An engine whose transactions take SQLite's write lock at BEGIN.
+    """An engine for :func:`~newscrawl.store.backends.write_transaction`, which holds the
+    store's write lock from its start.
 
     Two processes opening an old store at once then upgrade it one after the other, and
     the second finds it current. Foreign keys stay off: a revision that copies a table
@@ -130,13 +132,9 @@ def _migration_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
-            dbapi_connection.isolation_level = None
             dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
-        @event.listens_for(engine, "begin")
-        def _begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
+    serialise_writers(engine)
     return engine
 
 
@@ -168,7 +166,7 @@ def prepare_store(url: str) -> StoreState:
         return before
     engine = _migration_engine(url)
     try:
-        with engine.begin() as conn:
+        with write_transaction(engine) as conn:
             # Again, under the lock: another process may have upgraded it meanwhile.
             before = inspect_store(conn, where)
             problem = describe_problem(before, where, writing=True)
