@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -8,6 +7,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from store_urls import BACKENDS, rows, store_url_for
 from texts import distinct_text
 
 from newscrawl.extraction.article import Article
@@ -16,6 +16,7 @@ from pipelines.dedupe import DedupePipeline
 from pipelines.store import StorePipeline
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
 TEXT = (
@@ -38,25 +39,26 @@ def make_item(url: str, text: str = TEXT, title: str = "Bridge reopens", **kw: A
     return ArticleItem(article=article, fetched_at=datetime.now(UTC), aliases=[url])
 
 
-def pipelines(db: Path, **settings: Any) -> tuple[DedupePipeline, StorePipeline]:
-    crawler = get_crawler(settings_dict={"NEWSCRAWL_DB": f"sqlite:///{db}", **settings})
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    yield from store_url_for(request.param, tmp_path)
+
+
+def pipelines(url: str, **settings: Any) -> tuple[DedupePipeline, StorePipeline]:
+    crawler = get_crawler(settings_dict={"NEWSCRAWL_DB": url, **settings})
     dedupe = build_from_crawler(DedupePipeline, crawler)
     store = build_from_crawler(StorePipeline, crawler)
     store.open_spider()
     return dedupe, store
 
 
-def store_all(db: Path, items: list[ArticleItem], **settings: Any) -> StorePipeline:
-    dedupe, store = pipelines(db, **settings)
+def store_all(url: str, items: list[ArticleItem], **settings: Any) -> StorePipeline:
+    dedupe, store = pipelines(url, **settings)
     for item in items:
         store.process_item(dedupe.process_item(item))
     store.close_spider()
+    store.store.close()  # what the crawl's engine_stopped does
     return store
-
-
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql).fetchall()
 
 
 def test_not_configured_when_disabled(db: Path) -> None:
@@ -65,106 +67,110 @@ def test_not_configured_when_disabled(db: Path) -> None:
         build_from_crawler(StorePipeline, crawler)
 
 
-def test_batches_are_written_and_flushed_on_close(db: Path) -> None:
+def test_batches_are_written_and_flushed_on_close(store_url: str) -> None:
     items = [make_item(f"http://news.example/a/{i}", distinct_text(i)) for i in range(7)]
-    store = store_all(db, items, NEWSCRAWL_STORE_BATCH_SIZE=3)
+    store = store_all(store_url, items, NEWSCRAWL_STORE_BATCH_SIZE=3)
     stats = store.crawler.stats.get_stats()
     assert stats["newscrawl/store/inserted"] == 7
     assert stats["newscrawl/store/batches"] == 3  # 3 + 3 + the last 1 flushed at close
-    assert rows(db, "SELECT COUNT(*) FROM articles") == [(7,)]
+    assert rows(store_url, "SELECT COUNT(*) FROM articles") == [(7,)]
 
 
-def test_recrawl_updates_instead_of_adding(db: Path) -> None:
-    store_all(db, [make_item("http://news.example/a/1")])
+def test_recrawl_updates_instead_of_adding(store_url: str) -> None:
+    store_all(store_url, [make_item("http://news.example/a/1")])
     store = store_all(
-        db, [make_item("http://news.example/a/1", TEXT + " Corrected: the bridge opens Monday.")]
+        store_url,
+        [make_item("http://news.example/a/1", TEXT + " Corrected: the bridge opens Monday.")],
     )
     assert store.crawler.stats.get_value("newscrawl/store/updated") == 1
-    assert rows(db, "SELECT COUNT(*), MIN(text LIKE '%Corrected%') FROM articles") == [(1, 1)]
-    # The full-text index follows the update through the triggers.
-    assert rows(db, "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'corrected'") == [
-        (1,)
-    ]
+    assert rows(store_url, "SELECT COUNT(*) FROM articles") == [(1,)]
+    assert rows(store_url, "SELECT COUNT(*) FROM articles WHERE text LIKE '%Corrected%'") == [(1,)]
+    if store_url.startswith("sqlite"):
+        # The full-text index follows the update through the triggers (SQLite's FTS5).
+        fts = "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH 'corrected'"
+        assert rows(store_url, fts) == [(1,)]
 
 
-def test_same_text_elsewhere_is_an_exact_duplicate(db: Path) -> None:
+def test_same_text_elsewhere_is_an_exact_duplicate(store_url: str) -> None:
     store = store_all(
-        db, [make_item("http://news.example/a/1"), make_item("http://other.example/copy")]
+        store_url, [make_item("http://news.example/a/1"), make_item("http://other.example/copy")]
     )
     assert store.crawler.stats.get_value("newscrawl/dedupe/exact") == 1
-    assert rows(db, "SELECT id, duplicate_of, duplicate_kind FROM articles ORDER BY id") == [
+    assert rows(store_url, "SELECT id, duplicate_of, duplicate_kind FROM articles ORDER BY id") == [
         (1, None, None),
         (2, 1, "exact"),
     ]
-    assert rows(db, "SELECT COUNT(*) FROM stories") == [(1,)]
-    assert rows(db, "SELECT kind, original_id, article_id FROM duplicate_decisions") == [
+    assert rows(store_url, "SELECT COUNT(*) FROM stories") == [(1,)]
+    assert rows(store_url, "SELECT kind, original_id, article_id FROM duplicate_decisions") == [
         ("exact", 1, 2)
     ]
 
 
-def test_alias_of_known_article_updates_it(db: Path) -> None:
-    store_all(db, [make_item("http://news.example/a/1")])
+def test_alias_of_known_article_updates_it(store_url: str) -> None:
+    store_all(store_url, [make_item("http://news.example/a/1")])
     amp = make_item("http://news.example/a/1.amp", canonical_url="http://news.example/a/1")
-    store = store_all(db, [amp])
+    store = store_all(store_url, [amp])
     assert store.crawler.stats.get_value("newscrawl/store/unchanged") == 1
     assert store.crawler.stats.get_value("newscrawl/dedupe/url") == 1
-    assert rows(db, "SELECT COUNT(*) FROM articles") == [(1,)]
-    assert rows(db, "SELECT url FROM article_urls ORDER BY url") == [
+    assert rows(store_url, "SELECT COUNT(*) FROM articles") == [(1,)]
+    assert rows(store_url, "SELECT url FROM article_urls ORDER BY url") == [
         ("http://news.example/a/1",),
         ("http://news.example/a/1.amp",),
     ]
-    assert rows(db, "SELECT kind, url FROM duplicate_decisions") == [
+    assert rows(store_url, "SELECT kind, url FROM duplicate_decisions") == [
         ("url", "http://news.example/a/1.amp")
     ]
 
 
-def test_a_failing_item_costs_only_itself(db: Path) -> None:
+def test_a_failing_item_costs_only_itself(store_url: str) -> None:
     good = make_item("http://news.example/a/1")
     bad = make_item("http://news.example/a/2", distinct_text(2))
     # A naive datetime is refused by the UTC column: a write error inside the batch.
     bad.fetched_at = datetime(2024, 1, 1)
-    store = store_all(db, [good, bad])
+    store = store_all(store_url, [good, bad])
     stats = store.crawler.stats.get_stats()
     assert stats["newscrawl/store/inserted"] == 1
     assert stats["newscrawl/store/failed"] == 1
-    assert rows(db, "SELECT url FROM articles") == [("http://news.example/a/1",)]
+    assert rows(store_url, "SELECT url FROM articles") == [("http://news.example/a/1",)]
 
 
-def test_a_variant_page_does_not_replace_the_canonical_text(db: Path) -> None:
-    store_all(db, [make_item("http://news.example/a/1")])
+def test_a_variant_page_does_not_replace_the_canonical_text(store_url: str) -> None:
+    store_all(store_url, [make_item("http://news.example/a/1")])
     amp = make_item(
         "http://news.example/a/1.amp",
         TEXT + " AMP rendering adds this line.",
         canonical_url="http://news.example/a/1",
     )
-    store = store_all(db, [amp])
+    store = store_all(store_url, [amp])
     assert store.crawler.stats.get_value("newscrawl/store/unchanged") == 1
-    assert rows(db, "SELECT COUNT(*) FROM articles WHERE text LIKE '%AMP rendering%'") == [(0,)]
+    assert rows(store_url, "SELECT COUNT(*) FROM articles WHERE text LIKE '%AMP rendering%'") == [
+        (0,)
+    ]
 
 
-def test_refetching_the_page_it_came_from_refreshes_the_text(db: Path) -> None:
+def test_refetching_the_page_it_came_from_refreshes_the_text(store_url: str) -> None:
     first = make_item("http://news.example/a/1?edition=uk", canonical_url="http://news.example/a/1")
-    store_all(db, [first])
+    store_all(store_url, [first])
     again = make_item(
         "http://news.example/a/1?edition=uk",
         TEXT + " Correction appended.",
         canonical_url="http://news.example/a/1",
     )
-    store = store_all(db, [again])
+    store = store_all(store_url, [again])
     assert store.crawler.stats.get_value("newscrawl/store/updated") == 1
-    assert rows(db, "SELECT COUNT(*) FROM articles WHERE text LIKE '%Correction appended%'") == [
-        (1,)
-    ]
+    assert rows(
+        store_url, "SELECT COUNT(*) FROM articles WHERE text LIKE '%Correction appended%'"
+    ) == [(1,)]
 
 
-def test_a_batch_retried_one_by_one_counts_each_article_once(db: Path) -> None:
+def test_a_batch_retried_one_by_one_counts_each_article_once(store_url: str) -> None:
     original = make_item("http://news.example/a/1")
     copy = make_item("http://other.example/copy")
     bad = make_item("http://news.example/a/2", distinct_text(2))
     bad.fetched_at = datetime(2024, 1, 1)  # refused by the UTC column: the batch fails
     for item in (original, copy, bad):
         item.page = b"<html><body>the page as fetched</body></html>"
-    store = store_all(db, [original, copy, bad], NEWSCRAWL_STORE_BATCH_SIZE=3)
+    store = store_all(store_url, [original, copy, bad], NEWSCRAWL_STORE_BATCH_SIZE=3)
     stats = store.crawler.stats.get_stats()
     # The copy was decided in the failed batch and again alone: one decision, counted once.
     assert stats["newscrawl/dedupe/exact"] == 1
@@ -172,12 +178,17 @@ def test_a_batch_retried_one_by_one_counts_each_article_once(db: Path) -> None:
     assert stats["newscrawl/store/inserted_duplicate"] == 1
     assert stats["newscrawl/store/failed"] == 1
     assert stats["newscrawl/store/pages_kept"] == 2
-    assert rows(db, "SELECT kind, original_id, article_id FROM duplicate_decisions") == [
-        ("exact", 1, 2)
+    # By address: PostgreSQL does not take back the ids the failed batch drew.
+    decisions = (
+        "SELECT d.kind, o.url, c.url FROM duplicate_decisions d "
+        "JOIN articles o ON o.id = d.original_id JOIN articles c ON c.id = d.article_id"
+    )
+    assert rows(store_url, decisions) == [
+        ("exact", "http://news.example/a/1", "http://other.example/copy")
     ]
 
 
-def test_dedupe_off_stores_every_article_as_its_own(db: Path) -> None:
+def test_dedupe_off_stores_every_article_as_its_own(store_url: str) -> None:
     story = "http://news.example/story.html"
     items = [
         make_item(story),
@@ -185,23 +196,24 @@ def test_dedupe_off_stores_every_article_as_its_own(db: Path) -> None:
         make_item(f"{story}?storylist=world"),  # the same text at another query string
         make_item("http://third.example/edit", TEXT + " One more line from the wire."),
     ]
-    store = store_all(db, items, NEWSCRAWL_DEDUPE_ENABLED=False)
+    store = store_all(store_url, items, NEWSCRAWL_DEDUPE_ENABLED=False)
     stats = store.crawler.stats.get_stats()
     assert stats["newscrawl/store/inserted"] == 4
     assert not any(key.startswith("newscrawl/dedupe/") for key in stats)
-    assert rows(db, "SELECT COUNT(*), COUNT(duplicate_of) FROM articles") == [(4, 0)]
-    assert rows(db, "SELECT COUNT(*) FROM duplicate_decisions") == [(0,)]
-    assert rows(db, "SELECT COUNT(*) FROM lsh_buckets") == [(0,)]
+    assert rows(store_url, "SELECT COUNT(*), COUNT(duplicate_of) FROM articles") == [(4, 0)]
+    assert rows(store_url, "SELECT COUNT(*) FROM duplicate_decisions") == [(0,)]
+    assert rows(store_url, "SELECT COUNT(*) FROM lsh_buckets") == [(0,)]
     # Addresses still identify articles: the same address again updates its row.
-    again = store_all(db, [make_item(story)], NEWSCRAWL_DEDUPE_ENABLED=False)
+    again = store_all(store_url, [make_item(story)], NEWSCRAWL_DEDUPE_ENABLED=False)
     assert again.crawler.stats.get_value("newscrawl/store/unchanged") == 1
-    assert rows(db, "SELECT COUNT(*) FROM articles") == [(4,)]
+    assert rows(store_url, "SELECT COUNT(*) FROM articles") == [(4,)]
 
 
-def test_an_item_without_fingerprint_is_refused_and_counted(db: Path, caplog: Any) -> None:
-    _, store = pipelines(db)
+def test_an_item_without_fingerprint_is_refused_and_counted(store_url: str, caplog: Any) -> None:
+    _, store = pipelines(store_url)
     store.process_item(make_item("http://news.example/a/1"))  # the dedupe stage skipped
     store.close_spider()
+    store.store.close()
     assert store.crawler.stats.get_value("newscrawl/store/failed") == 1
     assert "has no fingerprint" in caplog.text
-    assert rows(db, "SELECT COUNT(*) FROM articles") == [(0,)]
+    assert rows(store_url, "SELECT COUNT(*) FROM articles") == [(0,)]

@@ -1,29 +1,22 @@
 """Two crawler processes writing one store: every story has exactly one original.
 
-Run on SQLite always, and on PostgreSQL when ``NEWSCRAWL_TEST_POSTGRES_URL`` names a server
-to create throwaway databases on (``postgresql+psycopg://user@127.0.0.1:5432/postgres``).
+On SQLite, and on PostgreSQL when ``NEWSCRAWL_TEST_POSTGRES_URL`` is set (tests/store_urls.py).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import os
-import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from alembic import command
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from store_urls import BACKENDS, rows, store_url_for
 from texts import distinct_text
 
 from newscrawl.extraction.article import Article
 from newscrawl.items import ArticleItem
-from newscrawl.store.migrations import alembic_config
-from newscrawl.store.schema import Base
 from pipelines.dedupe import DedupePipeline
 from pipelines.store import StorePipeline
 
@@ -33,39 +26,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 STORIES = 15
-POSTGRES_URL = os.environ.get("NEWSCRAWL_TEST_POSTGRES_URL", "")
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=BACKENDS)
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'news.db'}"
-        return
-    if not POSTGRES_URL:
-        pytest.skip("NEWSCRAWL_TEST_POSTGRES_URL is not set: no PostgreSQL server to write to")
-    yield from postgres_store(POSTGRES_URL)
-
-
-def postgres_store(server_url: str) -> Iterator[str]:
-    """A fresh database on the server holding the current tables, dropped afterwards."""
-    name = f"newscrawl_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        # The tables the write path needs, stamped current so the crawl's store opens them
-        # as they are.
-        Base.metadata.create_all(conn)
-        command.stamp(alembic_config(conn), "head")
-    engine.dispose()
-    try:
-        yield url
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    yield from store_url_for(request.param, tmp_path)
 
 
 def writer(url: str, site: str, barrier: Barrier, queue: Any) -> None:
@@ -102,14 +67,10 @@ def test_concurrent_writers_agree_on_originals(store_url: str) -> None:
     # Each process stored its own copy of every story: one of the two is the original.
     assert sum(s.get("newscrawl/store/inserted", 0) for s in stats) == STORIES
     assert sum(s.get("newscrawl/dedupe/exact", 0) for s in stats) == STORIES
-    engine = create_engine(store_url)
-    with engine.connect() as conn:
-        originals = conn.execute(
-            text("SELECT COUNT(*) FROM articles WHERE duplicate_of IS NULL")
-        ).scalar()
-        copies = conn.execute(
-            text("SELECT COUNT(*) FROM articles WHERE duplicate_kind = 'exact'")
-        ).scalar()
-        decisions = conn.execute(text("SELECT COUNT(*) FROM duplicate_decisions")).scalar()
-    engine.dispose()
-    assert (originals, copies, decisions) == (STORIES, STORIES, STORIES)
+    assert rows(store_url, "SELECT COUNT(*) FROM stories") == [(STORIES,)]
+    assert rows(
+        store_url,
+        "SELECT duplicate_kind, COUNT(*) FROM articles "
+        "WHERE duplicate_of IS NOT NULL GROUP BY duplicate_kind",
+    ) == [("exact", STORIES)]
+    assert rows(store_url, "SELECT COUNT(*) FROM duplicate_decisions") == [(STORIES,)]
