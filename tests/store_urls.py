@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -19,7 +20,6 @@ from newscrawl.store.schema import VIEWS_DDL, Base
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
 BACKENDS = ("sqlite", "postgresql")
 POSTGRES_URL = os.environ.get("NEWSCRAWL_TEST_POSTGRES_URL", "")
@@ -58,8 +58,13 @@ def postgres_store(server_url: str) -> Iterator[str]:
         admin.dispose()
 
 
-def rows(url: str, sql: str) -> list[tuple[Any, ...]]:
-    engine = create_engine(url)
+def as_url(store: str | Path) -> str:
+    """A store's URL; a path means a SQLite file."""
+    return store if isinstance(store, str) else f"sqlite:///{store}"
+
+
+def rows(store: str | Path, sql: str) -> list[tuple[Any, ...]]:
+    engine = create_engine(as_url(store))
     try:
         with engine.connect() as conn:
             return [tuple(row) for row in conn.execute(text(sql))]

@@ -138,9 +138,17 @@ def test_a_log_folder_that_cannot_be_written(tmp_path: Path) -> None:
 
 
 def test_a_database_url_without_its_driver(tmp_path: Path) -> None:
-    proc = run([*SCRAPY, "crawl", *FEED], "postgresql://crawler@127.0.0.1:9/news")
-    assert_one_line_error(proc, "the database URL postgresql:// needs the psycopg")
+    # mysqlclient is not installed (psycopg is, in the test extra).
+    proc = run([*SCRAPY, "crawl", *FEED], "mysql://crawler@127.0.0.1:9/news")
+    assert_one_line_error(proc, "the database URL mysql:// needs the mysqlclient driver")
     assert "pip install" in proc.stderr
+
+
+def test_a_database_server_that_does_not_answer(tmp_path: Path) -> None:
+    proc = run([*SCRAPY, "crawl", *FEED], "postgresql+psycopg://crawler@127.0.0.1:9/news")
+    assert_one_line_error(
+        proc, "cannot open the store at postgresql+psycopg://crawler@127.0.0.1:9/news: connection"
+    )
 
 
 def test_urls_without_a_host(tmp_path: Path) -> None:

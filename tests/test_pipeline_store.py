@@ -7,7 +7,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
-from store_urls import BACKENDS, rows, store_url_for
+from store_urls import BACKENDS, as_url, rows, store_url_for
 from texts import distinct_text
 
 from newscrawl.extraction.article import Article
@@ -44,16 +44,17 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     yield from store_url_for(request.param, tmp_path)
 
 
-def pipelines(url: str, **settings: Any) -> tuple[DedupePipeline, StorePipeline]:
-    crawler = get_crawler(settings_dict={"NEWSCRAWL_DB": url, **settings})
+def pipelines(store: str | Path, **settings: Any) -> tuple[DedupePipeline, StorePipeline]:
+    crawler = get_crawler(settings_dict={"NEWSCRAWL_DB": as_url(store), **settings})
     dedupe = build_from_crawler(DedupePipeline, crawler)
     store = build_from_crawler(StorePipeline, crawler)
     store.open_spider()
     return dedupe, store
 
 
-def store_all(url: str, items: list[ArticleItem], **settings: Any) -> StorePipeline:
-    dedupe, store = pipelines(url, **settings)
+def store_all(store_at: str | Path, items: list[ArticleItem], **settings: Any) -> StorePipeline:
+    """Every item through the dedupe and store pipelines into a store (a URL or a file)."""
+    dedupe, store = pipelines(store_at, **settings)
     for item in items:
         store.process_item(dedupe.process_item(item))
     store.close_spider()

@@ -47,7 +47,8 @@ def check_store(url: str) -> None:
     except OSError as exc:
         raise StoreError(f"cannot create the store at {where}: {exc}") from exc
     except SQLAlchemyError as exc:
-        reason = getattr(exc, "orig", None) or exc
+        # The driver's first line: psycopg adds hints on lines of their own.
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise StoreError(f"cannot open the store at {where}: {reason}") from exc
     try:
         with engine.connect() as conn:
