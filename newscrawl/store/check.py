@@ -47,14 +47,16 @@ def check_store(url: str) -> None:
     except OSError as exc:
         raise StoreError(f"cannot create the store at {where}: {exc}") from exc
     except SQLAlchemyError as exc:
-        # The driver's first line: psycopg adds hints on lines of their own.
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-        raise StoreError(f"cannot open the store at {where}: {reason}") from exc
+        raise StoreError(f"cannot open the store at {where}: {_reason(exc)}") from exc
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT COUNT(*) FROM crawl_runs"))
     except SQLAlchemyError as exc:
-        reason = getattr(exc, "orig", None) or exc
-        raise StoreError(f"cannot read the store at {where}: {reason}") from exc
+        raise StoreError(f"cannot read the store at {where}: {_reason(exc)}") from exc
     finally:
         engine.dispose()
+
+
+def _reason(exc: SQLAlchemyError) -> str:
+    """The driver's own message, first line only: psycopg adds hints on lines of their own."""
+    return str(getattr(exc, "orig", None) or exc).splitlines()[0]
