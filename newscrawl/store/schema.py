@@ -1,8 +1,9 @@
-"""The one schema module: tables, views, full-text index and engine factory.
+"""The one schema module: tables and engine factory.
 
 The store pipelines and the CLI both build on this module; docs/schema.md describes it for
-analysts. SQLite gets WAL, a busy timeout, FTS5 kept in sync by triggers, and plain tables
-so that sqlite3, sqlite-utils and datasette can read the store directly.
+analysts. SQLite gets WAL, a busy timeout and plain tables so that sqlite3, sqlite-utils
+and datasette can read the store directly. What differs between SQLite and PostgreSQL (the
+full-text index, the views, read-only connections) is in newscrawl/store/backends.py.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote
 
 from sqlalchemy import (
     JSON,
@@ -67,6 +67,12 @@ def resolve_db_url(value: str | None = None) -> str:
     if "://" not in chosen:
         return f"sqlite:///{Path(chosen).expanduser().resolve()}"
     return chosen
+
+
+def store_name(url: str) -> str:
+    """How messages name a store: its file, or its URL without the password."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -304,36 +310,6 @@ class LshBucketRow(Base):
 
 Index("ix_articles_source_published", ArticleRow.source, ArticleRow.published_at)
 
-# The full-text index, SQLite only. content="articles" in double quotes (or [articles]) is
-# the spelling sqlite-utils and Datasette look for to find a table's full-text index.
-SQLITE_DDL: Final = (
-    """CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-        title, text, content="articles", content_rowid='id', tokenize='porter unicode61')""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
-        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text)
-        VALUES ('delete', old.id, old.title, old.text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, text ON articles
-    BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text)
-        VALUES ('delete', old.id, old.title, old.text);
-        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
-    END""",
-)
-
-VIEWS_DDL: Final = (
-    "CREATE VIEW IF NOT EXISTS stories AS SELECT * FROM articles WHERE duplicate_of IS NULL",
-    # Every story with each of its copies (the original included), for syndication analysis.
-    """CREATE VIEW IF NOT EXISTS story_copies AS
-    SELECT o.id AS story_id, o.title AS story_title, a.id AS article_id, a.source, a.domain,
-           a.url, a.title, a.published_at, a.first_seen_at,
-           COALESCE(a.duplicate_kind, 'original') AS kind, a.duplicate_similarity AS similarity
-    FROM articles a JOIN articles o ON o.id = COALESCE(a.duplicate_of, a.id)""",
-)
-
 
 def _sqlite_pragmas(busy_timeout: float) -> Any:
     def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -346,35 +322,6 @@ def _sqlite_pragmas(busy_timeout: float) -> Any:
         cursor.close()
 
     return set_pragmas
-
-
-def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # No mmap for readers: an export or a search scans much of the file, and mapped pages
-    # count in the process's memory, which would then grow with the store's size.
-    dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-
-
-def _writable(path: Path) -> bool:
-    """Writable, and meant to be: a file without write bits counts as read-only, for root too."""
-    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
-
-
-def readonly_url(url: str, *, probe: bool = False) -> str:
-    """The URL that opens a SQLite file without ever writing it; other URLs unchanged.
-
-    ``mode=ro`` lets SQLite create the -wal/-shm files a WAL store needs for consistent
-    reads beside a running crawl. Where it cannot (a read-only file or folder), nobody can
-    be writing the store either, so it is read as ``immutable``. A ``probe`` (a glance at
-    the catalogue of a file that may not be ours) reads it as immutable too, unless a writer
-    is live, so it leaves no -wal/-shm behind.
-    """
-    path = sqlite_path(url)
-    if path is None:
-        return url
-    writable = _writable(path) and _writable(path.parent)
-    live_wal = path.with_name(path.name + "-wal").exists()
-    flag = "mode=ro" if live_wal or (writable and not probe) else "immutable=1"
-    return f"sqlite:///file:{quote(str(path))}?{flag}&uri=true"
 
 
 def _immediate_transactions(engine: Engine) -> None:
@@ -406,16 +353,23 @@ def make_engine(
 
     ``writer`` engines (the store pipeline's) begin every transaction with the write lock.
     ``readonly`` engines open a SQLite file read-only and never create or upgrade it
-    (``probe``: see :func:`readonly_url`). ``busy_timeout`` is how many seconds a statement
-    waits for another writer's lock.
+    (``probe``: see :func:`newscrawl.store.backends.readonly_url`). ``busy_timeout`` is how
+    many seconds a statement waits for another writer's lock.
     """
+    from newscrawl.store import backends
+
     resolved = resolve_db_url(url)
     path = sqlite_path(resolved)
     if path is not None and create and not readonly:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(readonly_url(resolved, probe=probe) if readonly else resolved)
+    dialect = make_url(resolved).get_backend_name()
+    connect_args = backends.connect_timeout_args(dialect)
+    if readonly:
+        connect_args |= backends.readonly_connect_args(dialect)
+        resolved = backends.readonly_url(resolved, probe=probe)
+    engine = create_engine(resolved, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
-        pragmas = _sqlite_reader_pragmas if readonly else _sqlite_pragmas(busy_timeout)
+        pragmas = backends.sqlite_reader_pragmas if readonly else _sqlite_pragmas(busy_timeout)
         event.listen(engine, "connect", pragmas)
         if writer:
             _immediate_transactions(engine)
@@ -428,16 +382,17 @@ def make_engine(
 
 def create_schema(conn: Connection) -> None:
     """Build the current schema in an empty database (the caller stamps its version)."""
+    from newscrawl.store.backends import extra_ddl
+
     Base.metadata.create_all(conn)
-    if conn.dialect.name == "sqlite":
-        for ddl in SQLITE_DDL:
-            conn.execute(text(ddl))
-    for ddl in VIEWS_DDL:
+    for ddl in extra_ddl(conn.dialect.name):
         conn.execute(text(ddl))
 
 
-def has_fts(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
+def one_line_reason(exc: SQLAlchemyError) -> str:
+    """The driver's own message, first line only (psycopg adds hints on further lines)."""
+    reason = str(getattr(exc, "orig", None) or exc).strip()
+    return reason.splitlines()[0] if reason else type(exc).__name__
 
 
 def store_unavailable(exc: SQLAlchemyError) -> str | None:

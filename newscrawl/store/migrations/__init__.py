@@ -20,10 +20,17 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
-from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy import create_engine, event, func, inspect, select
+from sqlalchemy.exc import DatabaseError, DBAPIError
 
-from newscrawl.store.schema import BUSY_TIMEOUT_MS, create_schema, make_engine, sqlite_path
+from newscrawl.store.schema import (
+    BUSY_TIMEOUT_MS,
+    create_schema,
+    make_engine,
+    one_line_reason,
+    sqlite_path,
+    store_name,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -32,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent
 BASELINE: Final = "0001"
+# The PostgreSQL advisory lock that lets one process at a time create or upgrade a store.
+SCHEMA_LOCK: Final = 0x6E657773  # "news"
 # The tables every store has had since the first release: how a pre-migration store is known.
 LEGACY_TABLES: Final = frozenset({"articles", "article_urls", "crawl_runs"})
 
@@ -118,13 +127,20 @@ def describe_problem(state: StoreState, where: str, *, writing: bool) -> str | N
 
 
 def _migration_engine(url: str) -> Engine:
-    """An engine whose transactions take SQLite's write lock at BEGIN.
+    """An engine whose transactions take SQLite's write lock at BEGIN (on PostgreSQL, an
+    advisory lock held to the end of the transaction).
 
     Two processes opening an old store at once then upgrade it one after the other, and
     the second finds it current. Foreign keys stay off: a revision that copies a table
     would otherwise cascade the drop of the old copy into the rows that point at it.
     """
     engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "begin")
+        def _lock(conn: Any) -> None:
+            conn.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK)))
+
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
@@ -146,7 +162,11 @@ def read_state(url: str, where: str) -> StoreState:
         return StoreState("empty")
     engine = make_engine(url, create=False, readonly=True, probe=True)
     try:
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
+        except DBAPIError as exc:  # a server down, a wrong password, no such database
+            raise StoreError(f"cannot connect to {where}: {one_line_reason(exc)}") from exc
+        with conn:
             return inspect_store(conn, where)
     finally:
         engine.dispose()
@@ -158,7 +178,7 @@ def prepare_store(url: str) -> StoreState:
     Raises :class:`StoreError`, leaving the file as it was, for a database that is not a
     newscrawl store or that a newer newscrawl made.
     """
-    where = str(sqlite_path(url) or url)
+    where = store_name(url)
     before = read_state(url, where)
     problem = describe_problem(before, where, writing=True)
     if problem:
