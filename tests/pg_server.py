@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -136,11 +137,19 @@ def postgres_server() -> Iterator[str]:
         server.stop()
 
 
+@contextmanager
+def fresh_database(server_url: str) -> Iterator[str]:
+    """A new, empty database on the server, dropped afterwards: its URL."""
+    name = f"newscrawl_test_{uuid.uuid4().hex[:12]}"
+    execute(server_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        execute(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
 def postgres_url(postgres_server: str) -> Iterator[str]:
-    """A fresh, empty database on the session's server, dropped after the test."""
-    name = f"newscrawl_test_{uuid.uuid4().hex[:12]}"
-    execute(postgres_server, f'CREATE DATABASE "{name}"')
-    url = make_url(postgres_server).set(database=name)
-    yield url.render_as_string(hide_password=False)
-    execute(postgres_server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    """A fresh, empty database for one test."""
+    with fresh_database(postgres_server) as url:
+        yield url

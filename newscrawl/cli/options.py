@@ -103,17 +103,21 @@ def open_store(db: str | None, *, write: bool = False) -> Engine:
     url, where = store_location(db, must_exist=not write)
     try:
         if write:
-            return make_engine(url)
-        problem = describe_problem(read_state(url, where), where, writing=False)
-        if problem:
-            raise click.ClickException(problem)
-        return make_engine(url, create=False, readonly=True)
+            engine = make_engine(url)
+        else:
+            problem = describe_problem(read_state(url, where), where, writing=False)
+            if problem:
+                raise click.ClickException(problem)
+            engine = make_engine(url, create=False, readonly=True)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     except SQLAlchemyError as exc:
         raise click.ClickException(
             f"cannot open the database {where}: {one_line_reason(exc)}"
         ) from exc
+    # A server's connections are closed when the command ends, not left to the collector.
+    click.get_current_context().call_on_close(engine.dispose)
+    return engine
 
 
 def parse_setting(values: tuple[str, ...]) -> dict[str, str]:
