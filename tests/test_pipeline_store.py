@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from crawling import store_url
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
@@ -16,6 +17,9 @@ from newscrawl.query.reads import search
 from newscrawl.store.schema import make_engine
 from pipelines.dedupe import DedupePipeline
 from pipelines.store import StorePipeline
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TEXT = (
     "The harbour authority confirmed on Friday that the old swing bridge will reopen to "
@@ -37,15 +41,15 @@ def make_item(url: str, text: str = TEXT, title: str = "Bridge reopens", **kw: A
     return ArticleItem(article=article, fetched_at=datetime.now(UTC), aliases=[url])
 
 
-def pipelines(db: str, **settings: Any) -> tuple[DedupePipeline, StorePipeline]:
-    crawler = get_crawler(settings_dict={"NEWSCRAWL_DB": db, **settings})
+def pipelines(db: Path | str, **settings: Any) -> tuple[DedupePipeline, StorePipeline]:
+    crawler = get_crawler(settings_dict={"NEWSCRAWL_DB": store_url(db), **settings})
     dedupe = build_from_crawler(DedupePipeline, crawler)
     store = build_from_crawler(StorePipeline, crawler)
     store.open_spider()
     return dedupe, store
 
 
-def store_all(db: str, items: list[ArticleItem], **settings: Any) -> StorePipeline:
+def store_all(db: Path | str, items: list[ArticleItem], **settings: Any) -> StorePipeline:
     dedupe, store = pipelines(db, **settings)
     for item in items:
         store.process_item(dedupe.process_item(item))
@@ -53,8 +57,8 @@ def store_all(db: str, items: list[ArticleItem], **settings: Any) -> StorePipeli
     return store
 
 
-def rows(db: str, sql: str) -> list[tuple[Any, ...]]:
-    engine = make_engine(db, create=False)
+def rows(db: Path | str, sql: str) -> list[tuple[Any, ...]]:
+    engine = make_engine(store_url(db), create=False)
     try:
         with engine.connect() as conn:
             return [tuple(row) for row in conn.execute(text(sql))]
