@@ -8,11 +8,13 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from newscrawl.store.schema import format_timestamp
 
@@ -87,7 +89,14 @@ def run_crawl(
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *(["-v"] if verbose else [])]
     for name, value in arguments.items():
         command += ["-a", f"{name}={value}"]
-    for name, value in {**TEST_SETTINGS, **(settings or {})}.items():
+    settings = {**TEST_SETTINGS, **(settings or {})}
+    if isinstance(db, str) and not db.startswith("sqlite"):
+        # A server's store has no folder of its own: its run logs must not land in the
+        # checkout's data/logs.
+        name = make_url(db).database or "store"
+        logs = Path(tempfile.gettempdir()) / "newscrawl-test-logs" / name
+        settings.setdefault("NEWSCRAWL_LOG_DIR", str(logs))
+    for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     env = {
         **os.environ,
