@@ -7,8 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
+from pg_server import fresh_database, postgres_server, postgres_url
 
 from newscrawl.demo.server import SiteServer, load_manifest, serve_demo, stop_all
+
+__all__ = ["postgres_server", "postgres_url"]  # fixtures, used by name
 
 # CI runs the property tests on a fixed sequence of examples, so a run's verdict can be
 # reproduced; locally each run explores new ones (and keeps failures in .hypothesis/).
@@ -44,3 +47,27 @@ def manifest() -> dict[str, Any]:
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
     return tmp_path / "news.db"
+
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=BACKENDS)
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty store's URL, once per backend: the store tests run on both."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'news.db'}"
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def module_store_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """Like ``store_url``, shared by a module's tests (for stores they only read)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'news.db'}"
+        return
+    with fresh_database(request.getfixturevalue("postgres_server")) as url:
+        yield url

@@ -1,17 +1,20 @@
 """Real crawls for tests: `scrapy crawl` in a child process, exactly as a user runs it,
-against the sample sites on 127.0.0.1 and a temporary SQLite file.
+against the sample sites on 127.0.0.1 and a temporary SQLite file or PostgreSQL database.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from newscrawl.store.schema import format_timestamp
 
@@ -31,11 +34,28 @@ TEST_SETTINGS = {
 }
 
 
+def store_url(db: Path | str) -> str:
+    """A database URL from a SQLite file's path, or the URL given."""
+    return db if isinstance(db, str) else f"sqlite:///{db}"
+
+
+def rows(db: Path | str, sql: str, *params: Any) -> list[dict[str, Any]]:
+    """The rows of ``sql`` (``?`` placeholders) as dicts, on either backend."""
+    engine = create_engine(store_url(db))
+    if engine.dialect.name != "sqlite":
+        sql = sql.replace("?", "%s")  # psycopg's placeholder
+    try:
+        with engine.connect() as conn:
+            return [dict(r) for r in conn.exec_driver_sql(sql, params).mappings()]
+    finally:
+        engine.dispose()
+
+
 @dataclass
 class CrawlResult:
     returncode: int
     log: str
-    db: Path
+    db: Path | str  # a SQLite file, or a database URL
     run: dict[str, Any]  # this crawl's crawl_runs row, stats decoded
 
     @property
@@ -44,23 +64,19 @@ class CrawlResult:
         return stats
 
     def rows(self, sql: str, *params: Any) -> list[dict[str, Any]]:
-        with sqlite3.connect(self.db) as conn:
-            conn.row_factory = sqlite3.Row
-            return [dict(r) for r in conn.execute(sql, params)]
+        return rows(self.db, sql, *params)
 
 
-def last_run(db: Path) -> dict[str, Any]:
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        row = conn.execute("SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
-    data = dict(row)
-    data["stats"] = json.loads(data["stats"])
+def last_run(db: Path | str) -> dict[str, Any]:
+    data = rows(db, "SELECT * FROM crawl_runs ORDER BY id DESC LIMIT 1")[0]
+    if isinstance(data["stats"], str):  # SQLite hands JSON back as text
+        data["stats"] = json.loads(data["stats"])
     return data
 
 
 def run_crawl(
     spider: str,
-    db: Path,
+    db: Path | str,
     *,
     settings: dict[str, str] | None = None,
     timeout: float = 120,
@@ -73,11 +89,18 @@ def run_crawl(
     command = [sys.executable, "-m", "scrapy", "crawl", spider, *(["-v"] if verbose else [])]
     for name, value in arguments.items():
         command += ["-a", f"{name}={value}"]
-    for name, value in {**TEST_SETTINGS, **(settings or {})}.items():
+    settings = {**TEST_SETTINGS, **(settings or {})}
+    if isinstance(db, str) and not db.startswith("sqlite"):
+        # A server's store has no folder of its own: its run logs must not land in the
+        # checkout's data/logs.
+        name = make_url(db).database or "store"
+        logs = Path(tempfile.gettempdir()) / "newscrawl-test-logs" / name
+        settings.setdefault("NEWSCRAWL_LOG_DIR", str(logs))
+    for name, value in settings.items():
         command += ["-s", f"{name}={value}"]
     env = {
         **os.environ,
-        "NEWSCRAWL_DB": f"sqlite:///{db}",
+        "NEWSCRAWL_DB": store_url(db),
         "PYTHONWARNINGS": "ignore",
         **(env or {}),
     }
@@ -85,7 +108,7 @@ def run_crawl(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     log = proc.stderr + proc.stdout
-    assert db.exists(), f"the crawl created no database:\n{log[-3000:]}"
+    assert isinstance(db, str) or db.exists(), f"the crawl created no database:\n{log[-3000:]}"
     return CrawlResult(proc.returncode, log, db, last_run(db))
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 from newscrawl.store.engine import make_engine
 from newscrawl.store.schema import ArticleRow, ArticleUrlRow, CrawlRunRow
@@ -58,9 +57,9 @@ def url_of(article_id: int) -> str:
     return f"{BASE}/news/{article_id}/story.html"
 
 
-def build_store(path: Path) -> Path:
+def build_store(url: str) -> str:
     """Five articles (one a near copy of another), their addresses, and one finished run."""
-    engine = make_engine(f"sqlite:///{path}")
+    engine = make_engine(url)
     with engine.begin() as conn:
         for ident, source, published, title, text, duplicate_of in ARTICLES:
             row: dict[str, Any] = {
@@ -92,5 +91,9 @@ def build_store(path: Path) -> Path:
                 arguments={}, stats={"newscrawl/store/inserted": 5},
             )
         )  # fmt: skip
+        if conn.dialect.name == "postgresql":
+            # The ids above were given, so the sequence behind articles.id must catch up.
+            serial = func.pg_get_serial_sequence("articles", "id")
+            conn.execute(select(func.setval(serial, len(ARTICLES))))
     engine.dispose()
-    return path
+    return url

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from newscrawl.crawl.urls import normalize_url
 from newscrawl.dedupe.index import NearDuplicateIndex
 from newscrawl.demo.server import redirect_route
-from newscrawl.store.engine import make_engine
+from newscrawl.store.engine import make_engine, sqlite_path
 from newscrawl.store.schema import LshBucketRow
 
 if TYPE_CHECKING:
@@ -29,16 +29,16 @@ if TYPE_CHECKING:
 DELTAFETCH = {"NEWSCRAWL_DELTAFETCH_ENABLED": "1"}
 
 
-def crawl(spider: str, db: Path, **arguments: str) -> Any:
+def crawl(spider: str, db: Path | str, **arguments: str) -> Any:
     result = run_crawl(spider, db, settings=DELTAFETCH, **arguments)
     assert result.returncode == 0, result.log[-3000:]
     return result
 
 
 @pytest.fixture(scope="module")
-def two_outlets(demo_sites: dict[str, SiteServer], tmp_path_factory: Any) -> CrawlResult:
+def two_outlets(demo_sites: dict[str, SiteServer], module_store_url: str) -> CrawlResult:
     """The Gazette's feed, then the Courier's sitemap, crawled into one store (two processes)."""
-    db = tmp_path_factory.mktemp("two_outlets") / "news.db"
+    db = module_store_url
     crawl("feed", db, url=demo_sites["gazette"].url("/feed.xml"))
     return crawl("sitemap", db, url=demo_sites["courier"].url("/robots.txt"))
 
@@ -48,8 +48,9 @@ def article_hits(server: SiteServer, paths: list[str]) -> dict[str, int]:
 
 
 def test_tracking_link_and_feed_entry_fetched_once_and_stored_once(
-    sites: dict[str, SiteServer], manifest: dict[str, Any], db: Path, tmp_path: Path
+    sites: dict[str, SiteServer], manifest: dict[str, Any], store_url: str, tmp_path: Path
 ) -> None:
+    db = store_url
     gazette = sites["gazette"]
     link = manifest["sites"]["gazette"]["tracking_link"]
     path = link["path"]
@@ -156,11 +157,15 @@ def test_different_stories_are_all_kept_as_originals(
     assert {url for url, row in by_url.items() if row["duplicate_of"] is None} == expected
 
 
+# It copies the store's files, so it is about SQLite alone.
+@pytest.mark.parametrize("module_store_url", ["sqlite"], indirect=True)
 def test_index_is_rebuilt_identically_after_a_restart(
     sites: dict[str, SiteServer], manifest: dict[str, Any], two_outlets: CrawlResult, db: Path
 ) -> None:
+    crawled = sqlite_path(str(two_outlets.db))
+    assert crawled is not None
     for suffix in ("", "-wal", "-shm"):  # this test writes: work on a copy of the store
-        source = two_outlets.db.with_name(two_outlets.db.name + suffix)
+        source = crawled.with_name(crawled.name + suffix)
         if source.exists():
             shutil.copy(source, db.with_name(db.name + suffix))
     index = NearDuplicateIndex()
@@ -187,8 +192,9 @@ def test_index_is_rebuilt_identically_after_a_restart(
 
 
 def test_redirect_and_amp_variant_resolve_to_one_article(
-    sites: dict[str, SiteServer], manifest: dict[str, Any], db: Path, tmp_path: Path
+    sites: dict[str, SiteServer], manifest: dict[str, Any], store_url: str, tmp_path: Path
 ) -> None:
+    db = store_url
     gazette = sites["gazette"]
     amp = manifest["sites"]["gazette"]["amp"]
     otters = "/2024/05/12/otters-return-to-marren-estuary.html"

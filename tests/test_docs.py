@@ -92,7 +92,9 @@ def test_ci_runs_the_readme_setup_commands_and_nothing_else() -> None:
         capture_output=True, text=True, check=True,
     ).stdout.splitlines()  # fmt: skip
     assert listed[0].endswith(".venv/bin/pip install -e . && .venv/bin/newscrawl demo")
-    assert listed[1].endswith('.venv/bin/pip install -e ".[test]" && .venv/bin/pytest')
+    # Before the tests: the servers their PostgreSQL and Redis parts run against.
+    assert listed[1] == "apt-get update && apt-get install -y postgresql redis-server"
+    assert listed[2].endswith('.venv/bin/pip install -e ".[test]" && .venv/bin/pytest')
     ci_lines = (README.parent / ".ci" / "run").read_text().splitlines()
     code = "\n".join(line for line in ci_lines if not line.lstrip().startswith("#"))
     assert "pip install" not in code, "CI must not install anything the README does not say"

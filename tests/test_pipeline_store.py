@@ -7,7 +7,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
-from store_urls import BACKENDS, as_url, rows, store_url_for
+from store_urls import as_url, rows
 from texts import distinct_text
 
 from newscrawl.extraction.article import Article
@@ -16,7 +16,6 @@ from pipelines.dedupe import DedupePipeline
 from pipelines.store import StorePipeline
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from pathlib import Path
 
 TEXT = (
@@ -37,11 +36,6 @@ def make_item(url: str, text: str = TEXT, title: str = "Bridge reopens", **kw: A
         **kw,
     )
     return ArticleItem(article=article, fetched_at=datetime.now(UTC), aliases=[url])
-
-
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from store_url_for(request.param, tmp_path)
 
 
 def pipelines(store: str | Path, **settings: Any) -> tuple[DedupePipeline, StorePipeline]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,11 +50,12 @@ def test_rejected_forms(text: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("dates") / "news.db")
+def store(module_store_url: str) -> str:
+    """The small store of tests/stores.py, on each backend."""
+    return build_store(module_store_url)
 
 
-def exported_ids(store: Path, *options: str) -> list[int]:
+def exported_ids(store: str, *options: str) -> list[int]:
     result = CliRunner().invoke(
         cli, ["export", "--all", "--db", str(store), *options], catch_exceptions=False
     )
@@ -63,7 +63,7 @@ def exported_ids(store: Path, *options: str) -> list[int]:
     return [json.loads(line)["id"] for line in result.output.splitlines()]
 
 
-def test_filters_compare_instants_not_text(store: Path) -> None:
+def test_filters_compare_instants_not_text(store: str) -> None:
     # Article 2 is 2024-05-09T16:05Z; article 3 was 2024-05-09T18:30+02:00, i.e. 16:30Z.
     assert exported_ids(store, "--since", "2024-05-09T16:05Z") == [2, 3, 4]
     assert exported_ids(store, "--since", "2024-05-09T18:06+02:00") == [3, 4]
@@ -73,7 +73,7 @@ def test_filters_compare_instants_not_text(store: Path) -> None:
     assert exported_ids(store, "--until", "2024-05-01") == [1]  # a date is midnight UTC
 
 
-def test_relative_forms_count_back_from_now(store: Path) -> None:
+def test_relative_forms_count_back_from_now(store: str) -> None:
     # The dated articles are from May 2024: none is within a week of today; counting back
     # to the day before the latest (2024-05-20) finds that one alone.
     assert exported_ids(store, "--since", "7d") == []
@@ -81,7 +81,7 @@ def test_relative_forms_count_back_from_now(store: Path) -> None:
     assert exported_ids(store, "--since", f"{days_back}d") == [4]
 
 
-def test_undated_articles_are_outside_any_date_filter(store: Path) -> None:
+def test_undated_articles_are_outside_any_date_filter(store: str) -> None:
     assert 5 in exported_ids(store)
     assert 5 not in exported_ids(store, "--since", "1995-01-01")
 
@@ -90,7 +90,7 @@ def test_undated_articles_are_outside_any_date_filter(store: Path) -> None:
 @pytest.mark.parametrize("option", ["--since", "--until"])
 @pytest.mark.parametrize("value", ["2024/05/08", "08-05-2024", "yesterday"])
 def test_bad_dates_exit_2_with_an_example(
-    store: Path, command: list[str], option: str, value: str
+    store: str, command: list[str], option: str, value: str
 ) -> None:
     result: Any = CliRunner().invoke(cli, [*command, "--db", str(store), option, value])
     assert result.exit_code == 2

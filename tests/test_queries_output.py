@@ -34,8 +34,9 @@ LISTINGS = (
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("output") / "news.db")
+def store(module_store_url: str) -> str:
+    """The small store of tests/stores.py, on each backend."""
+    return build_store(module_store_url)
 
 
 def run(*args: str) -> str:
@@ -45,7 +46,7 @@ def run(*args: str) -> str:
 
 
 @pytest.mark.parametrize("args", LISTINGS, ids=lambda a: a[0])
-def test_json_jsonl_and_csv_carry_the_same_rows(store: Path, args: tuple[str, ...]) -> None:
+def test_json_jsonl_and_csv_carry_the_same_rows(store: str, args: tuple[str, ...]) -> None:
     as_json = json.loads(run(*args, "--db", str(store), "--json"))
     as_jsonl = [json.loads(line) for line in run(*args, "--db", str(store), "--jsonl").splitlines()]
     as_csv = list(csv.DictReader(io.StringIO(run(*args, "--db", str(store), "--csv"))))
@@ -72,7 +73,7 @@ def test_json_jsonl_and_csv_carry_the_same_rows(store: Path, args: tuple[str, ..
         ("export", "--since", "2099-01-01"),
     ],
 )
-def test_csv_has_its_header_without_rows(store: Path, args: tuple[str, ...]) -> None:
+def test_csv_has_its_header_without_rows(store: str, args: tuple[str, ...]) -> None:
     lines = run(*args, "--db", str(store), "--csv").splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("id,")
@@ -80,14 +81,14 @@ def test_csv_has_its_header_without_rows(store: Path, args: tuple[str, ...]) -> 
     assert run(*args, "--db", str(store)).strip() == ("" if args[0] == "export" else "(no rows)")
 
 
-def test_an_empty_store_lists_its_stats_header(tmp_path: Path) -> None:
-    prepare_store(f"sqlite:///{tmp_path / 'new.db'}")
-    assert run("stats", "--db", str(tmp_path / "new.db"), "--csv").splitlines() == [
+def test_an_empty_store_lists_its_stats_header(store_url: str) -> None:
+    prepare_store(store_url)
+    assert run("stats", "--db", store_url, "--csv").splitlines() == [
         "source,articles,stories,duplicates,first_published,last_published,last_seen"
     ]
 
 
-def test_search_shows_the_url_and_a_snippet_around_the_hit(store: Path) -> None:
+def test_search_shows_the_url_and_a_snippet_around_the_hit(store: str) -> None:
     table = run("search", "otters", "--db", str(store)).splitlines()
     assert "url" in table[0].split()
     assert url_of(4) in table[2]
@@ -118,19 +119,19 @@ def test_a_long_snippet_is_cut_around_its_highlight_not_before_it() -> None:
         "4",
     ],
 )
-def test_show_and_copies_accept_any_address_of_an_article(store: Path, address: str) -> None:
+def test_show_and_copies_accept_any_address_of_an_article(store: str, address: str) -> None:
     shown = json.loads(run("show", address, "--db", str(store), "--json"))
     assert shown["id"] == 4
     copies = json.loads(run("copies", address, "--db", str(store), "--json"))
     assert [c["article_id"] for c in copies] == [4]
 
 
-def test_copies_of_a_copy_list_the_whole_story(store: Path) -> None:
+def test_copies_of_a_copy_list_the_whole_story(store: str) -> None:
     copies = json.loads(run("copies", url_of(3), "--db", str(store), "--json"))
     assert [(c["article_id"], c["kind"]) for c in copies] == [(2, "original"), (3, "near")]
 
 
-def test_show_prints_every_column_addresses_text_and_copies(store: Path) -> None:
+def test_show_prints_every_column_addresses_text_and_copies(store: str) -> None:
     shown = json.loads(run("show", "3", "--db", str(store), "--json"))
     assert shown["published_at"] == "2024-05-09T16:30:00.000000Z"
     assert shown["first_seen_at"] == "2024-06-01T12:03:00.123456Z"
@@ -143,7 +144,7 @@ def test_show_prints_every_column_addresses_text_and_copies(store: Path) -> None
     assert "Copies of this story:" in text
 
 
-def test_unknown_article_is_one_line(store: Path) -> None:
+def test_unknown_article_is_one_line(store: str) -> None:
     for command in ("show", "copies"):
         result = CliRunner().invoke(
             cli, [command, "https://elsewhere.example/x", "--db", str(store)]
@@ -169,7 +170,7 @@ def test_rows_are_written_as_they_are_read() -> None:
         assert expected in out.getvalue(), fmt
 
 
-def test_export_format_flags_and_alias(store: Path, tmp_path: Path) -> None:
+def test_export_format_flags_and_alias(store: str, tmp_path: Path) -> None:
     assert run("export", "--db", str(store), "--format", "csv") == run(
         "export", "--db", str(store), "--csv"
     )
@@ -183,7 +184,7 @@ def test_export_format_flags_and_alias(store: Path, tmp_path: Path) -> None:
     assert "give -o FILE" in no_file.output
 
 
-def test_parquet_export_keeps_real_types(store: Path, tmp_path: Path) -> None:
+def test_parquet_export_keeps_real_types(store: str, tmp_path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -207,7 +208,7 @@ def test_parquet_export_keeps_real_types(store: Path, tmp_path: Path) -> None:
     assert rows[4]["published_at"] is None
 
 
-def test_parquet_without_pyarrow_names_the_extra(store: Path, tmp_path: Path) -> None:
+def test_parquet_without_pyarrow_names_the_extra(store: str, tmp_path: Path) -> None:
     code = (
         "import sys; sys.modules['pyarrow'] = None; "
         "from newscrawl.cli import main; main()"

@@ -41,7 +41,9 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_store(tmp_path_factory.mktemp("store") / "news.db")
+    path = tmp_path_factory.mktemp("store") / "news.db"
+    build_store(f"sqlite:///{path}")
+    return path
 
 
 @pytest.fixture

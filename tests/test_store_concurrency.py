@@ -1,6 +1,6 @@
 """Two crawler processes writing one store: every story has exactly one original.
 
-On SQLite, and on PostgreSQL when ``NEWSCRAWL_TEST_POSTGRES_URL`` is set (tests/store_urls.py).
+On SQLite and on PostgreSQL (the ``store_url`` fixture in tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -9,10 +9,9 @@ import multiprocessing
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
-from store_urls import BACKENDS, rows, store_url_for
+from store_urls import rows
 from texts import distinct_text
 
 from newscrawl.extraction.article import Article
@@ -21,16 +20,9 @@ from pipelines.dedupe import DedupePipeline
 from pipelines.store import StorePipeline
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
     from multiprocessing.synchronize import Barrier
-    from pathlib import Path
 
 STORIES = 15
-
-
-@pytest.fixture(params=BACKENDS)
-def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    yield from store_url_for(request.param, tmp_path)
 
 
 def writer(url: str, site: str, barrier: Barrier, queue: Any) -> None:

@@ -48,15 +48,18 @@ def serve(db: str | None, host: str, port: int, immutable: bool) -> None:
     from newscrawl.query.datasette import datasette_metadata as metadata_for
     from newscrawl.store.engine import resolve_db_url, sqlite_path
 
+    path = sqlite_path(resolve_db_url(db))
+    if path is None:
+        raise click.ClickException(
+            "serve works on SQLite store files only: Datasette cannot open a PostgreSQL or "
+            "other server database (query it with the other commands, or psql)"
+        )
     try:
         from datasette.cli import cli as datasette_cli
     except ImportError as exc:
         raise click.ClickException(
             "serve needs Datasette: pip install -e '.[web]' (or pip install 'newscrawl[web]')"
         ) from exc
-    path = sqlite_path(resolve_db_url(db))
-    if path is None:
-        raise click.ClickException("serve works on SQLite store files only, not on other databases")
     try:
         check_store(path)
     except NotAStoreError as exc:

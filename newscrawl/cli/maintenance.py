@@ -18,23 +18,22 @@ def reindex(db: str | None) -> None:
     """Rebuild the full-text and near-duplicate indexes from the stored articles.
 
     Needed only after restoring a damaged file or changing the dedupe index's shape; the
-    crawl keeps both indexes up to date by itself. Linear in the store's size.
+    crawl keeps both indexes up to date by itself. Linear in the store's size. On
+    PostgreSQL the search column is computed with each row, so only its index is rebuilt.
 
     \b
     Example:
         newscrawl reindex --db data/news.db
     """
-    from sqlalchemy import text
-
     from newscrawl.dedupe.index import NearDuplicateIndex
-    from newscrawl.store.schema import has_fts
+    from newscrawl.store.backends import rebuild_fulltext
 
     engine = open_store(db, write=True)
     with engine.begin() as conn:
-        if has_fts(engine):
-            conn.execute(text("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')"))
+        fulltext = rebuild_fulltext(conn)
         indexed = NearDuplicateIndex().rebuild(conn)
-    click.echo(f"Reindexed: full text, and {indexed} stories in the near-duplicate index.")
+    engine.dispose()
+    click.echo(f"Reindexed: {fulltext}, and {indexed} stories in the near-duplicate index.")
 
 
 @cli.command()

@@ -9,11 +9,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from newscrawl.cli.output import emit, output_options
-from newscrawl.store.engine import make_engine, resolve_db_url, sqlite_path
+from newscrawl.store.engine import (
+    make_engine,
+    one_line_reason,
+    resolve_db_url,
+    sqlite_path,
+    store_name,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -84,7 +89,7 @@ def store_location(db: str | None, *, must_exist: bool) -> tuple[str, str]:
             f"no database at {path}. Run `newscrawl crawl` or `newscrawl demo` first, "
             "or point --db / NEWSCRAWL_DB at an existing store."
         )
-    return url, str(path or make_url(url).render_as_string(hide_password=True))
+    return url, store_name(url)
 
 
 def open_store(db: str | None, *, write: bool = False) -> Engine:
@@ -98,15 +103,21 @@ def open_store(db: str | None, *, write: bool = False) -> Engine:
     url, where = store_location(db, must_exist=not write)
     try:
         if write:
-            return make_engine(url)
-        problem = describe_problem(read_state(url, where), where, writing=False)
-        if problem:
-            raise click.ClickException(problem)
-        return make_engine(url, create=False, readonly=True)
+            engine = make_engine(url)
+        else:
+            problem = describe_problem(read_state(url, where), where, writing=False)
+            if problem:
+                raise click.ClickException(problem)
+            engine = make_engine(url, create=False, readonly=True)
     except StoreError as exc:
         raise click.ClickException(str(exc)) from exc
     except SQLAlchemyError as exc:
-        raise click.ClickException(f"cannot open the database {where}: {exc}") from exc
+        raise click.ClickException(
+            f"cannot open the database {where}: {one_line_reason(exc)}"
+        ) from exc
+    # A server's connections are closed when the command ends, not left to the collector.
+    click.get_current_context().call_on_close(engine.dispose)
+    return engine
 
 
 def parse_setting(values: tuple[str, ...]) -> dict[str, str]:

@@ -11,7 +11,14 @@ from typing import Any
 import click
 
 from newscrawl.cli.group import cli
-from newscrawl.cli.options import date_options, db_option, emit, open_store, output_options
+from newscrawl.cli.options import (
+    date_options,
+    db_option,
+    emit,
+    open_store,
+    output_options,
+    store_location,
+)
 from newscrawl.cli.output import plain, to_json
 from newscrawl.crawl.outcome import summarize_run
 from newscrawl.query import reads as queries
@@ -81,7 +88,8 @@ def search(
     """Full-text search over titles and texts, best matches first, with the URL and a
     snippet around the hit.
 
-    QUERY is FTS5 syntax ("exact phrase", AND, OR, NOT, prefix*); plain words work too.
+    QUERY is FTS5 syntax on SQLite ("exact phrase", AND, OR, NOT, prefix*) and web-search
+    syntax on PostgreSQL ("exact phrase", or, -word); plain words work on both.
 
     \b
     Example:
@@ -90,7 +98,11 @@ def search(
     """
     filters = queries.Filters(source, since, until, include_duplicates)
     if show_sql:
-        click.echo(queries.show_sql(queries.search_statement(query, limit, filters)))
+        from sqlalchemy.engine import make_url
+
+        dialect = make_url(store_location(db, must_exist=False)[0]).get_dialect()()
+        statement = queries.search_statement(dialect.name, query, limit, filters)
+        click.echo(queries.show_sql(statement, dialect))
         return
     engine = open_store(db)
     try:

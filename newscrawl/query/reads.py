@@ -1,9 +1,10 @@
 """The read side of the store: what ``stats``, ``search``, ``copies``, ``show``, ``export``
 and ``runs`` ask of it.
 
-SQLAlchemy Core expressions over the models in newscrawl/store/schema.py, so one query layer serves
-any backend; the FTS5 parts live in newscrawl/store/fulltext.py. Listings are streamed: rows are
-read from the cursor as they are printed, so memory stays flat however large the store.
+SQLAlchemy Core expressions over the models in newscrawl/store/schema.py, so one query layer
+serves SQLite and PostgreSQL; full-text search differs between them, and that part is in
+newscrawl/store/backends.py. Listings are streamed: rows are read from the cursor as they
+are printed, so memory stays flat however large the store.
 """
 
 from __future__ import annotations
@@ -12,36 +13,26 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import func, select, text
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import aliased
 
 from newscrawl.crawl.outcome import failed_sources, summarize_run
 from newscrawl.crawl.urls import normalize_url
-from newscrawl.store import fulltext
-from newscrawl.store.schema import ArticleRow, ArticleUrlRow
+from newscrawl.store import backends
+from newscrawl.store.schema import ArticleRow, ArticleUrlRow, CrawlRunRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from datetime import datetime
 
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Connection, Dialect, Engine
     from sqlalchemy.sql import Select
     from sqlalchemy.sql.elements import ColumnElement
 
-RUNS_SQL: Final = """
-SELECT id, spider, started_at, finished_at, status, stats
-FROM crawl_runs ORDER BY id DESC LIMIT :limit
-"""
-
-RUN_LIST_COLUMNS: Final = ("id", "spider", "started_at", "finished_at", "status")
-RUN_SQL: Final = """
-SELECT id, spider, started_at, finished_at, status, finish_reason, arguments, stats
-FROM crawl_runs WHERE id = :id
-"""
-
 A = ArticleRow.__table__.c
+R = CrawlRunRow.__table__.c
+RUN_LIST_COLUMNS: Final = ("id", "spider", "started_at", "finished_at", "status")
 EXPORT_COLUMNS: Final = tuple(c.name for c in ArticleRow.__table__.columns)
 SEARCH_COLUMNS: Final = ("id", "source", "published_at", "title", "url", "snippet")
 COPY_COLUMNS: Final = (
@@ -124,13 +115,13 @@ def stats(engine: Engine) -> Listing:
     return stream(engine, stats_statement())
 
 
-def search_statement(query: str, limit: int, filters: Filters) -> Select[Any]:
-    fts = fulltext.articles_fts
+def search_statement(dialect: str, query: str, limit: int, filters: Filters) -> Select[Any]:
+    found = backends.search(dialect, query)
     return (
-        select(A.id, A.source, A.published_at, A.title, A.url, fulltext.snippet().label("snippet"))
-        .select_from(fts.join(ArticleRow.__table__, A.id == fts.c.rowid))
-        .where(fulltext.matches(query), *filters.clauses())
-        .order_by(fulltext.rank())
+        select(A.id, A.source, A.published_at, A.title, A.url, found.snippet.label("snippet"))
+        .select_from(found.source)
+        .where(found.matches, *filters.clauses())
+        .order_by(*found.best_first)
         .limit(limit)
     )
 
@@ -138,19 +129,21 @@ def search_statement(query: str, limit: int, filters: Filters) -> Select[Any]:
 def search(
     engine: Engine, query: str, *, limit: int = 20, filters: Filters | None = None
 ) -> Listing:
-    """Full-text matches, best first. FTS5 syntax works; plain words are also accepted."""
+    """Full-text matches, best first, in the backend's search syntax (FTS5 on SQLite,
+    websearch on PostgreSQL); plain words always work."""
     filters = filters or Filters()
-    for attempt in (query, fulltext.quote_terms(query)):
+    dialect = engine.dialect.name
+    for attempt in (query, backends.plain_words(query)):
         try:
-            return stream(engine, search_statement(attempt, limit, filters))
+            return stream(engine, search_statement(dialect, attempt, limit, filters))
         except OperationalError as exc:
             error = exc
     raise QueryError(f"cannot search for {query!r}: {error.orig}")
 
 
-def show_sql(statement: Select[Any]) -> str:
+def show_sql(statement: Select[Any], dialect: Dialect) -> str:
     """The SQL of a statement with its values written in, for ``--sql``."""
-    return str(statement.compile(dialect=sqlite.dialect(), compile_kwargs={"literal_binds": True}))
+    return str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
 
 
 def find_article(conn: Connection, reference: str) -> int | None:
@@ -231,7 +224,10 @@ def export_rows(engine: Engine, filters: Filters | None = None) -> Listing:
 def runs(engine: Engine, limit: int = 10) -> list[dict[str, Any]]:
     """Recent runs with their summary counts and failed sources (``name: why; ...``)."""
     with engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(text(RUNS_SQL), {"limit": limit})]
+        statement = select(*(R[c] for c in RUN_LIST_COLUMNS), R.stats)
+        rows = [
+            dict(r) for r in conn.execute(statement.order_by(R.id.desc()).limit(limit)).mappings()
+        ]
     for row in rows:
         stats = _decoded(row.pop("stats"))
         row.update(summarize_run(stats))
@@ -245,10 +241,12 @@ def runs(engine: Engine, limit: int = 10) -> list[dict[str, Any]]:
 def run(engine: Engine, run_id: int) -> dict[str, Any] | None:
     """One run's row with its full stats decoded, or None."""
     with engine.connect() as conn:
-        row = conn.execute(text(RUN_SQL), {"id": run_id}).first()
-    if row is None:
+        columns = (*RUN_LIST_COLUMNS, "finish_reason", "arguments", "stats")
+        row = conn.execute(select(*(R[c] for c in columns)).where(R.id == run_id)).mappings()
+        found = row.first()
+    if found is None:
         return None
-    data = dict(row._mapping)
+    data = dict(found)
     for key in ("arguments", "stats"):
         data[key] = _decoded(data[key])
     return data

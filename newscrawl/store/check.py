@@ -6,17 +6,24 @@ written would otherwise surface mid-crawl as a traceback from a pipeline.
 
 from __future__ import annotations
 
-from sqlalchemy import text
+from sqlalchemy import func, select
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
 
-from newscrawl.store.engine import make_engine, resolve_db_url, sqlite_path
+from newscrawl.store.engine import (
+    make_engine,
+    one_line_reason,
+    resolve_db_url,
+    sqlite_path,
+    store_name,
+)
 from newscrawl.store.migrations import StoreError
+from newscrawl.store.schema import CrawlRunRow
 
 # The DBAPI module SQLAlchemy imports for a dialect, and what to install for it.
 DRIVERS = {
     "psycopg2": "the psycopg2 driver (pip install psycopg2-binary), "
     "or psycopg 3 (pip install 'psycopg[binary]') with a postgresql+psycopg:// URL",
-    "psycopg": "the psycopg driver: pip install 'psycopg[binary]'",
+    "psycopg": "the psycopg driver: pip install -e '.[postgres]' (or 'psycopg[binary]')",
     "pymysql": "the PyMySQL driver: pip install pymysql",
     "MySQLdb": "the mysqlclient driver (pip install mysqlclient), or PyMySQL with mysql+pymysql://",
 }
@@ -35,7 +42,7 @@ def store_url(db: str | None) -> str:
 def check_store(url: str) -> None:
     """Opens the store at ``url``, creating or upgrading its schema (as every writer does),
     and reads from it; :class:`StoreError` (the migrations' own) says why it cannot."""
-    where = str(sqlite_path(url) or url)
+    where = store_name(url)
     try:
         engine = make_engine(url)
     except (ArgumentError, NoSuchModuleError) as exc:
@@ -47,16 +54,11 @@ def check_store(url: str) -> None:
     except OSError as exc:
         raise StoreError(f"cannot create the store at {where}: {exc}") from exc
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot open the store at {where}: {_reason(exc)}") from exc
+        raise StoreError(f"cannot open the store at {where}: {one_line_reason(exc)}") from exc
     try:
         with engine.connect() as conn:
-            conn.execute(text("SELECT COUNT(*) FROM crawl_runs"))
+            conn.execute(select(func.count()).select_from(CrawlRunRow))
     except SQLAlchemyError as exc:
-        raise StoreError(f"cannot read the store at {where}: {_reason(exc)}") from exc
+        raise StoreError(f"cannot read the store at {where}: {one_line_reason(exc)}") from exc
     finally:
         engine.dispose()
-
-
-def _reason(exc: SQLAlchemyError) -> str:
-    """The driver's own message, first line only: psycopg adds hints on lines of their own."""
-    return str(getattr(exc, "orig", None) or exc).splitlines()[0]

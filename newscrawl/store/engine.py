@@ -11,13 +11,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
-
-from newscrawl.store.backends import serialise_writers
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -54,6 +51,12 @@ def resolve_db_url(value: str | None = None) -> str:
     return chosen
 
 
+def store_name(url: str) -> str:
+    """How messages name a store: its file, or its URL without the password."""
+    path = sqlite_path(url)
+    return str(path) if path is not None else make_url(url).render_as_string(hide_password=True)
+
+
 def sqlite_path(url: str) -> Path | None:
     """The file behind a SQLite URL, or None for other databases and in-memory SQLite."""
     parsed = make_url(url)
@@ -79,35 +82,6 @@ def _sqlite_pragmas(busy_timeout: float) -> Any:
     return set_pragmas
 
 
-def _sqlite_reader_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # No mmap for readers: an export or a search scans much of the file, and mapped pages
-    # count in the process's memory, which would then grow with the store's size.
-    dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-
-
-def _writable(path: Path) -> bool:
-    """Writable, and meant to be: a file without write bits counts as read-only, for root too."""
-    return os.access(path, os.W_OK) and bool(path.stat().st_mode & 0o222)
-
-
-def readonly_url(url: str, *, probe: bool = False) -> str:
-    """The URL that opens a SQLite file without ever writing it; other URLs unchanged.
-
-    ``mode=ro`` lets SQLite create the -wal/-shm files a WAL store needs for consistent
-    reads beside a running crawl. Where it cannot (a read-only file or folder), nobody can
-    be writing the store either, so it is read as ``immutable``. A ``probe`` (a glance at
-    the catalogue of a file that may not be ours) reads it as immutable too, unless a writer
-    is live, so it leaves no -wal/-shm behind.
-    """
-    path = sqlite_path(url)
-    if path is None:
-        return url
-    writable = _writable(path) and _writable(path.parent)
-    live_wal = path.with_name(path.name + "-wal").exists()
-    flag = "mode=ro" if live_wal or (writable and not probe) else "immutable=1"
-    return f"sqlite:///file:{quote(str(path))}?{flag}&uri=true"
-
-
 def make_engine(
     url: str | None = None,
     *,
@@ -123,19 +97,26 @@ def make_engine(
     :func:`~newscrawl.store.backends.write_transaction`, which holds the write lock from
     its start.
     ``readonly`` engines open a SQLite file read-only and never create or upgrade it
-    (``probe``: see :func:`readonly_url`). ``busy_timeout`` is how many seconds a statement
-    waits for another writer's lock.
+    (``probe``: see :func:`newscrawl.store.backends.readonly_url`). ``busy_timeout`` is
+    how many seconds a statement waits for another writer's lock.
     """
+    from newscrawl.store import backends  # backends builds on this module's paths
+
     resolved = resolve_db_url(url)
     path = sqlite_path(resolved)
     if path is not None and create and not readonly:
         path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(readonly_url(resolved, probe=probe) if readonly else resolved)
+    dialect = make_url(resolved).get_backend_name()
+    connect_args = backends.connect_timeout_args(dialect)
+    if readonly:
+        connect_args |= backends.readonly_connect_args(dialect)
+        resolved = backends.readonly_url(resolved, probe=probe)
+    engine = create_engine(resolved, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
-        pragmas = _sqlite_reader_pragmas if readonly else _sqlite_pragmas(busy_timeout)
+        pragmas = backends.sqlite_reader_pragmas if readonly else _sqlite_pragmas(busy_timeout)
         event.listen(engine, "connect", pragmas)
     if writer:
-        serialise_writers(engine)
+        backends.serialise_writers(engine)
     if create and not readonly:
         from newscrawl.store.migrations import prepare_store
 
@@ -153,3 +134,9 @@ def store_unavailable(exc: SQLAlchemyError) -> str | None:
     if "database is locked" in message:
         return f"another process held the store's write lock past the busy timeout ({message})"
     return None
+
+
+def one_line_reason(exc: SQLAlchemyError) -> str:
+    """The driver's own message, first line only (psycopg adds hints on further lines)."""
+    reason = str(getattr(exc, "orig", None) or exc).strip()
+    return reason.splitlines()[0] if reason else type(exc).__name__

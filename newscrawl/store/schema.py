@@ -29,7 +29,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Dialect, Engine
+    from sqlalchemy.engine import Connection, Dialect
     from sqlalchemy.types import TypeEngine
 
 # Every timestamp column holds this one ISO 8601 UTC form. Fixed width (microseconds always
@@ -255,46 +255,11 @@ class LshBucketRow(Base):
 
 Index("ix_articles_source_published", ArticleRow.source, ArticleRow.published_at)
 
-# The full-text index, SQLite only. content="articles" in double quotes (or [articles]) is
-# the spelling sqlite-utils and Datasette look for to find a table's full-text index.
-SQLITE_DDL: Final = (
-    """CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-        title, text, content="articles", content_rowid='id', tokenize='porter unicode61')""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
-        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text)
-        VALUES ('delete', old.id, old.title, old.text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, text ON articles
-    BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text)
-        VALUES ('delete', old.id, old.title, old.text);
-        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
-    END""",
-)
-
-VIEWS_DDL: Final = (
-    "CREATE VIEW IF NOT EXISTS stories AS SELECT * FROM articles WHERE duplicate_of IS NULL",
-    # Every story with each of its copies (the original included), for syndication analysis.
-    """CREATE VIEW IF NOT EXISTS story_copies AS
-    SELECT o.id AS story_id, o.title AS story_title, a.id AS article_id, a.source, a.domain,
-           a.url, a.title, a.published_at, a.first_seen_at,
-           COALESCE(a.duplicate_kind, 'original') AS kind, a.duplicate_similarity AS similarity
-    FROM articles a JOIN articles o ON o.id = COALESCE(a.duplicate_of, a.id)""",
-)
-
 
 def create_schema(conn: Connection) -> None:
     """Build the current schema in an empty database (the caller stamps its version)."""
+    from newscrawl.store.backends import extra_ddl
+
     Base.metadata.create_all(conn)
-    if conn.dialect.name == "sqlite":
-        for ddl in SQLITE_DDL:
-            conn.execute(text(ddl))
-    for ddl in VIEWS_DDL:
+    for ddl in extra_ddl(conn.dialect.name):
         conn.execute(text(ddl))
-
-
-def has_fts(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"

@@ -20,11 +20,18 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.script.revision import RevisionError
 from alembic.util import CommandError
-from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy import create_engine, event, func, inspect, select
+from sqlalchemy.exc import DatabaseError, DBAPIError
 
-from newscrawl.store.backends import serialise_writers, write_transaction
-from newscrawl.store.engine import BUSY_TIMEOUT_MS, make_engine, sqlite_path
+# A module import: backends imports this package's frozen DDL while it loads.
+from newscrawl.store import backends
+from newscrawl.store.engine import (
+    BUSY_TIMEOUT_MS,
+    make_engine,
+    one_line_reason,
+    sqlite_path,
+    store_name,
+)
 from newscrawl.store.schema import create_schema
 
 if TYPE_CHECKING:
@@ -34,6 +41,8 @@ logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR: Final = Path(__file__).resolve().parent
 BASELINE: Final = "0001"
+# The PostgreSQL advisory lock that lets one process at a time create or upgrade a store.
+SCHEMA_LOCK: Final = 0x6E657773  # "news"
 # The tables every store has had since the first release: how a pre-migration store is known.
 LEGACY_TABLES: Final = frozenset({"articles", "article_urls", "crawl_runs"})
 
@@ -128,13 +137,19 @@ def _migration_engine(url: str) -> Engine:
     would otherwise cascade the drop of the old copy into the rows that point at it.
     """
     engine = create_engine(url)
+    if engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "begin")
+        def _lock(conn: Any) -> None:
+            conn.execute(select(func.pg_advisory_xact_lock(SCHEMA_LOCK)))
+
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
 
-    serialise_writers(engine)
+    backends.serialise_writers(engine)
     return engine
 
 
@@ -145,7 +160,11 @@ def read_state(url: str, where: str) -> StoreState:
         return StoreState("empty")
     engine = make_engine(url, create=False, readonly=True, probe=True)
     try:
-        with engine.connect() as conn:
+        try:
+            conn = engine.connect()
+        except DBAPIError as exc:  # a server down, a wrong password, no such database
+            raise StoreError(f"cannot connect to {where}: {one_line_reason(exc)}") from exc
+        with conn:
             return inspect_store(conn, where)
     finally:
         engine.dispose()
@@ -157,7 +176,7 @@ def prepare_store(url: str) -> StoreState:
     Raises :class:`StoreError`, leaving the file as it was, for a database that is not a
     newscrawl store or that a newer newscrawl made.
     """
-    where = str(sqlite_path(url) or url)
+    where = store_name(url)
     before = read_state(url, where)
     problem = describe_problem(before, where, writing=True)
     if problem:
@@ -166,7 +185,7 @@ def prepare_store(url: str) -> StoreState:
         return before
     engine = _migration_engine(url)
     try:
-        with write_transaction(engine) as conn:
+        with backends.write_transaction(engine) as conn:
             # Again, under the lock: another process may have upgraded it meanwhile.
             before = inspect_store(conn, where)
             problem = describe_problem(before, where, writing=True)

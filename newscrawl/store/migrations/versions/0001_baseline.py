@@ -3,7 +3,8 @@
 Stores made then carry no alembic_version table; newscrawl recognises them by their tables
 and stamps them with this revision before upgrading. On an empty database it builds that
 schema from scratch, so the whole chain can be checked against the models
-(tests/test_migrations.py). The SQL below is a frozen copy of what db.py held then.
+(tests/test_migrations.py). The SQL is a frozen copy of what db.py held then (its DDL
+strings are in ../frozen_ddl.py).
 
 Revision ID: 0001
 Revises:
@@ -15,37 +16,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from newscrawl.store.migrations.frozen_ddl import FTS_DDL_0001, VIEWS_DDL_0001
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-FTS_DDL = (
-    """CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-        title, text, content='articles', content_rowid='id', tokenize='porter unicode61')""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_insert AFTER INSERT ON articles BEGIN
-        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_delete AFTER DELETE ON articles BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text)
-        VALUES ('delete', old.id, old.title, old.text);
-    END""",
-    """CREATE TRIGGER IF NOT EXISTS articles_fts_update AFTER UPDATE OF title, text ON articles
-    BEGIN
-        INSERT INTO articles_fts(articles_fts, rowid, title, text)
-        VALUES ('delete', old.id, old.title, old.text);
-        INSERT INTO articles_fts(rowid, title, text) VALUES (new.id, new.title, new.text);
-    END""",
-)
-
-VIEWS_DDL = (
-    "CREATE VIEW IF NOT EXISTS stories AS SELECT * FROM articles WHERE duplicate_of IS NULL",
-    """CREATE VIEW IF NOT EXISTS story_copies AS
-    SELECT o.id AS story_id, o.title AS story_title, a.id AS article_id, a.source, a.domain,
-           a.url, a.title, a.published_at, a.first_seen_at,
-           COALESCE(a.duplicate_kind, 'original') AS kind, a.duplicate_similarity AS similarity
-    FROM articles a JOIN articles o ON o.id = COALESCE(a.duplicate_of, a.id)""",
-)
 
 
 def upgrade() -> None:
@@ -128,9 +104,9 @@ def upgrade() -> None:
     op.create_index("ix_duplicate_decisions_article_id", "duplicate_decisions", ["article_id"])
     op.create_index("ix_duplicate_decisions_original_id", "duplicate_decisions", ["original_id"])
     if op.get_bind().dialect.name == "sqlite":
-        for ddl in FTS_DDL:
+        for ddl in FTS_DDL_0001:
             op.execute(ddl)
-    for ddl in VIEWS_DDL:
+    for ddl in VIEWS_DDL_0001:
         op.execute(ddl)
 
 

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
+from newscrawl.store.migrations.frozen_ddl import fts_table_ddl
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -54,10 +56,7 @@ def rebuild_fts(content: str) -> None:
     keep working across the swap and stay as they were.
     """
     op.execute("DROP TABLE articles_fts")
-    op.execute(
-        f"""CREATE VIRTUAL TABLE IF NOT EXISTS articles_fts USING fts5(
-        title, text, content={content}, content_rowid='id', tokenize='porter unicode61')"""
-    )
+    op.execute(fts_table_ddl(content))
     op.execute("INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')")
 
 
