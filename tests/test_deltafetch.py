@@ -11,7 +11,8 @@ from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
 from sqlalchemy import insert, text
 
-from newscrawl.crawl.deltafetch import DeltaFetch, is_truthy
+from newscrawl.config import is_truthy
+from newscrawl.crawl.deltafetch import DeltaFetch
 from newscrawl.crawl.urls import normalize_url
 from newscrawl.store.schema import ArticleRow, ArticleUrlRow, make_engine, utcnow
 

@@ -19,7 +19,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
-from newscrawl.crawl.deltafetch import is_truthy
+from newscrawl.config import Config, is_truthy
 from newscrawl.store.schema import (
     BUSY_TIMEOUT_S,
     ValidatorRow,
@@ -67,14 +67,10 @@ class ConditionalRequests:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        s = crawler.settings
-        if not s.getbool("NEWSCRAWL_CONDITIONAL_ENABLED", True):
+        config = Config.of(crawler)
+        if not config.conditional_enabled:
             raise NotConfigured("NEWSCRAWL_CONDITIONAL_ENABLED is off")
-        middleware = cls(
-            crawler,
-            resolve_db_url(s.get("NEWSCRAWL_DB") or None),
-            s.getfloat("NEWSCRAWL_BUSY_TIMEOUT", BUSY_TIMEOUT_S),
-        )
+        middleware = cls(crawler, resolve_db_url(config.db or None), config.busy_timeout)
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware

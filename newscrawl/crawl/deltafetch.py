@@ -18,6 +18,7 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from newscrawl.config import Config, is_truthy
 from newscrawl.crawl.urls import normalize_url
 from newscrawl.store.schema import ArticleUrlRow, make_engine, resolve_db_url
 
@@ -32,14 +33,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ARTICLE_META = "newscrawl_article"
-FALSE_WORDS = frozenset({"", "0", "false", "no", "off"})
-
-
-def is_truthy(value: object) -> bool:
-    """Spider arguments arrive as strings: ``refresh=0`` must mean no."""
-    if isinstance(value, str):
-        return value.strip().lower() not in FALSE_WORDS
-    return bool(value)
 
 
 class DeltaFetch:
@@ -51,10 +44,10 @@ class DeltaFetch:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        settings = crawler.settings
-        if not settings.getbool("NEWSCRAWL_DELTAFETCH_ENABLED"):
+        config = Config.of(crawler)
+        if not config.deltafetch_enabled:
             raise NotConfigured("NEWSCRAWL_DELTAFETCH_ENABLED is off")
-        middleware = cls(crawler, resolve_db_url(settings.get("NEWSCRAWL_DB") or None))
+        middleware = cls(crawler, resolve_db_url(config.db or None))
         crawler.signals.connect(middleware.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(middleware.spider_closed, signal=signals.spider_closed)
         return middleware
