@@ -18,7 +18,7 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from newscrawl.config import Config
-from newscrawl.crawl.conditional import LISTED_BY_META, LISTING_META
+from newscrawl.crawl.conditional import ENTRIES_META, LISTED_BY_META, LISTING_META
 from newscrawl.crawl.download_errors import error_kind, install_log_filter
 from newscrawl.crawl.sources import Source
 from newscrawl.crawl.urls import is_http_url, request_url
@@ -198,6 +198,15 @@ class NewscrawlSpider(scrapy.Spider):
         )
         request.meta[LISTING_META] = request.url
         return request
+
+    def source_of(self, response: Response) -> Source:
+        source: Source = response.meta[SOURCE_META]
+        return source
+
+    def all_entries_followed(self, response: Response) -> None:
+        """A feed or sitemap whose entries were all requested: conditional requests may keep
+        its validators."""
+        response.meta[ENTRIES_META] = True
 
     def listed_by(self, response: Response) -> tuple[str, ...]:
         """The listings that led to what ``response`` lists: its own and its parents'."""

@@ -5,9 +5,8 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from newscrawl.crawl.conditional import ENTRIES_META
 from newscrawl.crawl.feeds import FeedError, discover_feeds, parse_feed
-from newscrawl.spiders.base import SOURCE_META, NewscrawlSpider
+from newscrawl.spiders.base import NewscrawlSpider
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -26,7 +25,7 @@ class FeedReading(NewscrawlSpider):
         return self.listing_request(url, self.parse_feed, source, "feed", listed_by)
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
-        source: Source = response.meta[SOURCE_META]
+        source = self.source_of(response)
         try:
             entries = parse_feed(response.body, response.url)
         except FeedError as exc:
@@ -43,7 +42,7 @@ class FeedReading(NewscrawlSpider):
             self.source_failed(response.meta, f"not_a_feed {response.url}")
             return
         self.inc("feeds/parsed")
-        response.meta[ENTRIES_META] = True
+        self.all_entries_followed(response)
         for entry in self.recent(entries, source, "feeds"):
             self.inc("feeds/entries")
             yield self.article_request(entry.url, source, "feed", self.listed_by(response))

@@ -12,7 +12,7 @@ from scrapy.linkextractors import LinkExtractor
 
 from newscrawl.crawl.urls import request_url, same_site
 from newscrawl.extraction.article import Article
-from newscrawl.spiders.base import SOURCE_META, NewscrawlSpider
+from newscrawl.spiders.base import NewscrawlSpider
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterator
@@ -64,7 +64,7 @@ class SiteFollowing(NewscrawlSpider):
                 yield request
 
     def follow_links(self, response: TextResponse) -> Iterator[Request]:
-        source: Source = response.meta[SOURCE_META]
+        source = self.source_of(response)
         depth = response.meta.get("newscrawl_depth", 0) + 1
         if depth > source.max_depth:
             self.inc("site/depth_limit")

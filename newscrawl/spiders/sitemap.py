@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 
 from scrapy.http import TextResponse
 
-from newscrawl.crawl.conditional import ENTRIES_META
 from newscrawl.crawl.feeds import FeedError, parse_sitemap, sitemaps_from_robots
-from newscrawl.spiders.base import SOURCE_META, NewscrawlSpider
+from newscrawl.spiders.base import NewscrawlSpider
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -26,11 +25,8 @@ logger = logging.getLogger(__name__)
 class SitemapReading(NewscrawlSpider):
     """Each URL of a sitemap is an article; an index and robots.txt lead to sitemaps."""
 
-    def sitemap_request(self, url: str, source: Source, listed_by: tuple[str, ...] = ()) -> Request:
-        return self.listing_request(url, self.parse_sitemap, source, "sitemap", listed_by)
-
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
-        source: Source = response.meta[SOURCE_META]
+        source = self.source_of(response)
         if response.url.rstrip("/").endswith("/robots.txt"):
             yield from self.parse_robots(response, source)
             return
@@ -50,7 +46,7 @@ class SitemapReading(NewscrawlSpider):
             for entry in entries:
                 yield self.sitemap_request(entry.url, source, listed_by)
             return
-        response.meta[ENTRIES_META] = True
+        self.all_entries_followed(response)
         for entry in entries:
             self.inc("sitemaps/entries")
             yield self.article_request(entry.url, source, "sitemap", listed_by)
@@ -68,6 +64,9 @@ class SitemapReading(NewscrawlSpider):
             self.source_failed(response.meta, f"no_sitemaps {response.url}")
         for url in found:
             yield self.sitemap_request(url, source, self.listed_by(response))
+
+    def sitemap_request(self, url: str, source: Source, listed_by: tuple[str, ...] = ()) -> Request:
+        return self.listing_request(url, self.parse_sitemap, source, "sitemap", listed_by)
 
     def sitemap_filter(self, entries: list[Entry], source: Source) -> Iterator[Entry]:
         """The hook to override for other sitemap rules; by default only recent entries."""
