@@ -13,6 +13,8 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Final
@@ -36,6 +38,20 @@ MAX_AUTO_WORKERS: Final = 4
 PAGES_PER_WORKER: Final = 2
 # Workers are not recycled: extracting 4,000 varied pages in one process kept its RSS flat
 # (75 MiB after 100 pages and after 4,000), and a new worker costs a second of imports.
+
+
+def exit_with_parent() -> None:
+    """In each worker: exit when the pool's process is gone. A crawl killed with SIGKILL
+    cannot shut its pool down, and a worker left waiting on its queue would live on, holding
+    the crawl's stderr open."""
+    parent = os.getppid()  # the crawl's process (spawned workers are its children)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 def available_cores() -> int:
@@ -71,9 +87,12 @@ class ExtractionWorkers:
         return cls(worker_count(Config.of(crawler).extract_workers), crawler)
 
     def _start(self) -> ProcessPoolExecutor:
-        # forkserver: never fork a process that runs a reactor and database threads.
-        context = multiprocessing.get_context("forkserver")
-        self.pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        # spawn: never fork a process that runs a reactor and database threads; and unlike
+        # forkserver's, spawned workers are the crawl's own children, so they see it die.
+        context = multiprocessing.get_context("spawn")
+        self.pool = ProcessPoolExecutor(
+            self.workers, mp_context=context, initializer=exit_with_parent
+        )
         return self.pool
 
     async def extract(
