@@ -112,6 +112,13 @@ class Config:
         )
 
     @classmethod
+    def defaults(cls) -> Config:
+        """The project's defaults, for code that runs outside a crawl."""
+        from scrapy.settings import Settings
+
+        return cls.from_settings(Settings())
+
+    @classmethod
     def of(cls, crawler: Crawler) -> Config:
         """The crawl's configuration, built on first use and shared by every component."""
         config: Config | None = getattr(crawler, _ATTRIBUTE, None)

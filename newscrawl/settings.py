@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import os
 
-from newscrawl import __version__
-
 BOT_NAME = "newscrawl"
 SPIDER_MODULES = ["newscrawl.spiders"]
 NEWSPIDER_MODULE = "newscrawl.spiders"
@@ -37,7 +35,8 @@ NEWSCRAWL_STORE_BATCH_SIZE = 100
 NEWSCRAWL_BUSY_TIMEOUT = 30.0
 # Pages whose main text has fewer words are skipped as too_short.
 NEWSCRAWL_MIN_WORDS = 50
-# Pages larger than this many bytes are not downloaded (also Scrapy's DOWNLOAD_MAXSIZE).
+# Pages larger than this many bytes are not downloaded: the add-on makes it Scrapy's
+# DOWNLOAD_MAXSIZE (unless that is set itself), which cancels the download.
 NEWSCRAWL_MAX_PAGE_BYTES = 5 * 1024 * 1024
 # Sitemap and feed entries older than this many days are not followed (0: no limit).
 NEWSCRAWL_SINCE_DAYS = 0
@@ -49,9 +48,9 @@ NEWSCRAWL_MAX_DEPTH = 4
 NEWSCRAWL_DELTAFETCH_ENABLED = True
 # Send feeds' and sitemaps' stored ETag / Last-Modified back; an unchanged one answers 304.
 NEWSCRAWL_CONDITIONAL_ENABLED = True
-# Extract pages in this many worker processes (0: in the crawl's own process). Worth it for
-# large crawls over many sites, where parsing, not the network, is the limit.
-NEWSCRAWL_EXTRACT_WORKERS = 0
+# Extract pages in this many worker processes; "auto": one fewer than the machine's cores
+# (none on one core), 0: in the crawl's own process.
+NEWSCRAWL_EXTRACT_WORKERS = "auto"
 # Record each run in the crawl_runs table.
 NEWSCRAWL_RUNS_ENABLED = True
 # The store pipeline (off: nothing is written) and the fingerprinting before it.
@@ -78,7 +77,6 @@ NEWSCRAWL_NEAR_DUP_MIN_WORDS = 30
 NEWSCRAWL_NEAR_DUP_MAX_CANDIDATES = 20
 
 # --- politeness ----------------------------------------------------------------------------
-USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
@@ -88,13 +86,18 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 DOWNLOAD_TIMEOUT = 30
-DOWNLOAD_MAXSIZE = NEWSCRAWL_MAX_PAGE_BYTES
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_TIMES = 2
 COOKIES_ENABLED = False
 # Sitemaps written by CMSs are often wrapped in alternates; keep only what the site lists.
 SITEMAP_ALTERNATE_LINKS = False
 
+# --- components ----------------------------------------------------------------------------
+# Derives USER_AGENT (from NEWSCRAWL_CONTACT_URL) and DOWNLOAD_MAXSIZE (from
+# NEWSCRAWL_MAX_PAGE_BYTES) when the crawler starts; setting them yourself wins.
+ADDONS = {
+    "newscrawl.crawl.addon.NewscrawlAddon": 0,
+}
 # --- components ----------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     # First, so that nothing (robots.txt included) reaches a refused address.

@@ -13,7 +13,7 @@ import sys
 from typing import TYPE_CHECKING
 
 import pytest
-from crawling import REPO
+from crawling import REPO, WARNINGS_AS_ERRORS
 
 from newscrawl.crawl.run import project_settings
 from newscrawl.crawl.settings_check import SettingsError, check_settings, known_settings
@@ -27,7 +27,7 @@ FEED = ["feed", "-a", "url=http://127.0.0.1:9/feed.xml"]
 
 
 def run(command: list[str], db: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "NEWSCRAWL_DB": db, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "NEWSCRAWL_DB": db, **WARNINGS_AS_ERRORS}
     return subprocess.run(
         command, cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False
     )

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
-from crawling import free_ports
+from crawling import WARNINGS_AS_ERRORS, free_ports
 
 from newscrawl.cli import cli
 
@@ -23,7 +23,7 @@ NEWSCRAWL = [sys.executable, "-c", "from newscrawl.cli import main; main()"]
 
 
 def newscrawl(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, **WARNINGS_AS_ERRORS}
     env.pop("NEWSCRAWL_DB", None)
     return subprocess.run(
         [*NEWSCRAWL, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=180,

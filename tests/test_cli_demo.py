@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from crawling import REPO, free_ports
+from crawling import REPO, WARNINGS_AS_ERRORS, free_ports
 
 from newscrawl.cli import cli
 
 NEWSCRAWL = [sys.executable, "-c", "from newscrawl.cli import main; main()"]
-ENV = {**os.environ, "PYTHONWARNINGS": "ignore"}
+ENV = {**os.environ, **WARNINGS_AS_ERRORS}
 
 
 def stored(db: Path) -> list[tuple[int, str]]:

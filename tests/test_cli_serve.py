@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
-from crawling import REPO, free_ports, run_crawl
+from crawling import REPO, WARNINGS_AS_ERRORS, free_ports, run_crawl
 
 from newscrawl.cli import cli
 from newscrawl.query.datasette import database_metadata
@@ -42,7 +42,7 @@ def store(demo_sites: dict[str, SiteServer], tmp_path_factory: pytest.TempPathFa
 def server(store: Path) -> Iterator[str]:
     before = store.read_bytes()
     port = free_ports(1)
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, **WARNINGS_AS_ERRORS}
     command = [*NEWSCRAWL, "serve", "--db", str(store), "--port", str(port)]
     with subprocess.Popen(
         command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True

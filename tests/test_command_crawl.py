@@ -19,7 +19,7 @@ import time
 from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
-from crawling import REPO, TEST_SETTINGS, last_run
+from crawling import REPO, TEST_SETTINGS, WARNINGS_AS_ERRORS, last_run
 from test_crawl_interrupt import article_page, slow
 
 from newscrawl.cli import cli
@@ -40,7 +40,7 @@ def settings_args(**extra: str) -> list[str]:
 
 
 def env_for(db: Path) -> dict[str, str]:
-    return {**os.environ, "NEWSCRAWL_DB": str(db), "PYTHONWARNINGS": "ignore"}
+    return {**os.environ, "NEWSCRAWL_DB": str(db), **WARNINGS_AS_ERRORS}
 
 
 def run(command: list[str], db: Path, **kwargs: object) -> subprocess.CompletedProcess[str]:

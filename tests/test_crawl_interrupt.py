@@ -10,7 +10,7 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from crawling import REPO, TEST_SETTINGS, last_run
+from crawling import REPO, TEST_SETTINGS, WARNINGS_AS_ERRORS, last_run
 from texts import article_page
 
 from newscrawl.demo.server import SiteServer, static_route
@@ -54,7 +54,7 @@ def test_sigterm_stops_cleanly_and_keeps_what_was_fetched(tmp_path: Path, db: Pa
         ]
         for name, value in settings.items():
             command += ["-s", f"{name}={value}"]
-        env = {**os.environ, "NEWSCRAWL_DB": f"sqlite:///{db}", "PYTHONWARNINGS": "ignore"}
+        env = {**os.environ, "NEWSCRAWL_DB": f"sqlite:///{db}", **WARNINGS_AS_ERRORS}
         proc = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, text=True)  # fmt: skip
         deadline = time.monotonic() + 60

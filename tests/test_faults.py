@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from crawling import REPO, TEST_SETTINGS, run_crawl
+from crawling import REPO, TEST_SETTINGS, WARNINGS_AS_ERRORS, run_crawl
 from texts import article_page, rss
 
 from newscrawl.crawl.run import project_settings
@@ -292,7 +292,7 @@ def test_a_second_crawl_of_the_same_store_exits_75_while_the_first_runs(
         common = [newscrawl, "crawl", "--db", str(db), "--sources", str(sources)]
         for name, value in {**TEST_SETTINGS, "DOWNLOAD_TIMEOUT": "90"}.items():
             common += ["-s", f"{name}={value}"]
-        env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+        env = {**os.environ, **WARNINGS_AS_ERRORS}
         first = subprocess.Popen([*common, "--only", "one"], env=env, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True)  # fmt: skip
         try:

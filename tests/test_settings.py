@@ -5,9 +5,22 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+from scrapy.crawler import Crawler
+from scrapy.settings import Settings
+
+from newscrawl import settings as project_defaults
 from newscrawl.crawl.run import project_settings
-from newscrawl.spiders.base import NewsSpider
+from newscrawl.spiders.site import SiteSpider
+
+
+def started(overrides: dict[str, Any] | None = None) -> Settings:
+    """The settings a crawl runs with, given ``-s`` overrides: add-ons applied, as Scrapy
+    does when the crawler starts."""
+    crawler = Crawler(SiteSpider, project_settings(overrides), init_reactor=True)
+    crawler._apply_settings()
+    return crawler.settings
 
 
 def test_polite_defaults() -> None:
@@ -21,16 +34,32 @@ def test_polite_defaults() -> None:
 
 
 def test_user_agent_carries_the_contact_url() -> None:
-    settings = project_settings({"NEWSCRAWL_CONTACT_URL": "https://lab.example/crawler"})
-    NewsSpider.update_settings(settings)
+    assert started().get("USER_AGENT").endswith(f"(+{project_defaults.NEWSCRAWL_CONTACT_URL})")
+    settings = started({"NEWSCRAWL_CONTACT_URL": "https://lab.example/crawler"})
     assert settings.get("USER_AGENT").startswith("newscrawl/")
     assert settings.get("USER_AGENT").endswith("(+https://lab.example/crawler)")
 
 
 def test_explicit_user_agent_wins() -> None:
-    settings = project_settings({"USER_AGENT": "mylab-bot/1.0"})
-    NewsSpider.update_settings(settings)
-    assert settings.get("USER_AGENT") == "mylab-bot/1.0"
+    assert started({"USER_AGENT": "mylab-bot/1.0"}).get("USER_AGENT") == "mylab-bot/1.0"
+
+
+def test_max_page_bytes_moves_download_maxsize() -> None:
+    default = project_defaults.NEWSCRAWL_MAX_PAGE_BYTES
+    assert started().getint("DOWNLOAD_MAXSIZE") == default
+    assert started({"NEWSCRAWL_MAX_PAGE_BYTES": "1000"}).getint("DOWNLOAD_MAXSIZE") == 1000
+    both = started({"NEWSCRAWL_MAX_PAGE_BYTES": "1000", "DOWNLOAD_MAXSIZE": "2000"})
+    assert both.getint("DOWNLOAD_MAXSIZE") == 2000
+
+
+def test_extract_workers_auto_leaves_a_core_to_the_crawl() -> None:
+    from newscrawl.extraction.workers import MAX_AUTO_WORKERS, worker_count
+
+    assert project_defaults.NEWSCRAWL_EXTRACT_WORKERS == "auto"
+    assert [worker_count("auto", cores) for cores in (1, 2, 4)] == [0, 1, 3]
+    assert worker_count("auto", 64) == MAX_AUTO_WORKERS
+    assert worker_count(" 3 ") == 3
+    assert worker_count("0") == 0
 
 
 def test_scrapy_list_shows_every_spider() -> None:

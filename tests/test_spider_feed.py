@@ -28,17 +28,6 @@ def test_rss_feed_stores_every_article_once(
     assert all(gazette.hits[p] == 1 for p in paths)
 
 
-def test_atom_and_rdf_feeds(
-    sites: dict[str, SiteServer], manifest: dict[str, Any], db: Path
-) -> None:
-    gazette = sites["gazette"]
-    feeds = manifest["sites"]["gazette"]["feeds"]
-    result = run_crawl("feed", db, url=f"{gazette.url('/atom.xml')},{gazette.url('/rdf.xml')}")
-    paths = sorted(set(feeds["atom"]["articles"]) | set(feeds["rdf"]["articles"]))
-    assert_clean_articles(result, manifest, "gazette", gazette, paths)
-    assert result.stats["newscrawl/feeds/parsed"] == 2
-
-
 def test_broken_feed_and_dead_host_are_counted_not_fatal(
     sites: dict[str, SiteServer], db: Path
 ) -> None:
@@ -62,13 +51,6 @@ def test_broken_feed_and_dead_host_are_counted_not_fatal(
     }
 
 
-def test_missing_argument_is_a_clear_error(db: Path) -> None:
-    result = run_crawl("feed", db)
-    assert "Traceback" not in result.log
-    assert "give the feed address: scrapy crawl feed -a url=URL" in result.log
-    assert result.run["status"] == "failed"
-
-
 def test_dates_and_authors_of_feed_articles(
     sites: dict[str, SiteServer], manifest: dict[str, Any], db: Path
 ) -> None:
@@ -77,7 +59,7 @@ def test_dates_and_authors_of_feed_articles(
     result = run_crawl("feed", db, url=gazette.url("/rdf.xml"), refresh="1")
     expected = site_articles(manifest, "gazette")
     rows = result.rows("SELECT url, author, modified_at, language FROM articles")
-    assert len(rows) == 3
+    assert len(rows) == len(manifest["sites"]["gazette"]["feeds"]["rdf"]["articles"])
     for row in rows:
         truth = expected[row["url"].removeprefix(gazette.base_url)]
         assert row["author"] == truth["author"]

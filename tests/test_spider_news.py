@@ -33,13 +33,6 @@ def test_sources_file_crawls_each_outlet_under_its_name(
     assert {r["source"] for r in only.rows("SELECT source FROM articles")} == {"courier"}
 
 
-def test_unknown_source_is_a_clear_error(db: Path, tmp_path: Path) -> None:
-    result = run_crawl("news", db, only="nosuch")
-    assert "unknown source(s): nosuch" in result.log
-    assert "Traceback" not in result.log
-    assert result.run["status"] == "failed"
-
-
 def test_feed_sitemap_and_links_lead_to_one_stored_article(
     sites: dict[str, SiteServer], manifest: dict[str, Any], db: Path
 ) -> None:

@@ -140,7 +140,7 @@ def export_run(db: Path, fmt: str, rows: int, total: int, work: Path) -> dict[st
     if rows < total:
         cmd += ["--until", published(rows - 1).isoformat()]
     began = time.perf_counter()
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "PYTHONWARNINGS": "error,ignore:SOCKS support in urllib3"}
     code, rss_mib, cpu = run_child(cmd, env, work / "export.log", 3600)
     elapsed = time.perf_counter() - began
     if code != 0:

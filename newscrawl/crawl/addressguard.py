@@ -22,6 +22,8 @@ from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from newscrawl.config import Config
+
 if TYPE_CHECKING:
     from typing import Self
 
@@ -74,10 +76,10 @@ class AddressGuard:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        s = crawler.settings
-        if not s.getbool("NEWSCRAWL_PUBLIC_ADDRESSES_ONLY"):
+        config = Config.of(crawler)
+        if not config.public_addresses_only:
             raise NotConfigured  # off by default: a reason would be a warning on every run
-        return cls(crawler, parse_networks(s.getlist("NEWSCRAWL_ALLOWED_NETWORKS")))
+        return cls(crawler, parse_networks(list(config.allowed_networks)))
 
     async def process_request(self, request: Request) -> None:
         host = urlsplit(request.url).hostname

@@ -15,6 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from newscrawl.config import Config
 from newscrawl.store.engine import project_dir, sqlite_path
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ class RunLogError(OSError):
 
 
 def log_dir(settings: BaseSettings, db_url: str) -> Path:
-    configured = settings.get("NEWSCRAWL_LOG_DIR")
+    configured = Config.from_settings(settings).log_dir
     if configured:
         return Path(configured).expanduser()
     db_file = sqlite_path(db_url)
@@ -59,8 +60,9 @@ class RunLog:
         self.level = logging.getLevelName(str(settings.get("LOG_LEVEL", "INFO")).upper())
         self.verbose = verbose
         self.enabled = settings.getbool("LOG_ENABLED", True)
-        self.keep_days = settings.getint("NEWSCRAWL_LOG_KEEP_DAYS", 30)
-        self.keep_count = settings.getint("NEWSCRAWL_LOG_KEEP_COUNT", 1000)
+        config = Config.from_settings(settings)
+        self.keep_days = config.log_keep_days
+        self.keep_count = config.log_keep_count
         self.formatter = logging.Formatter(
             settings.get("LOG_FORMAT"), settings.get("LOG_DATEFORMAT")
         )

@@ -15,6 +15,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.project import get_project_settings
 
+from newscrawl.config import Config
 from newscrawl.crawl.lock import AlreadyRunningError, LockError, crawl_lock
 from newscrawl.crawl.logfile import RunLog, RunLogError
 from newscrawl.crawl.outcome import EXIT_FAILED, EXIT_LOCKED, exit_status, summary_line
@@ -71,7 +72,7 @@ def run(spider: str, arguments: dict[str, str], settings: Settings, *, verbose: 
         raise RunError(f"no spider named {spider!r}{nearest(spider, spiders)} "
                        f"(spiders: {', '.join(spiders)})")  # fmt: skip
     try:
-        db_url = store_url(settings.get("NEWSCRAWL_DB") or None)
+        db_url = store_url(Config.from_settings(settings).db or None)
     except StoreError as exc:
         raise RunError(str(exc)) from exc
     settings.set("NEWSCRAWL_DB", db_url, priority="cmdline")

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.settings import default_settings
 
 from newscrawl import settings as project_settings
+from newscrawl.extraction.workers import worker_count
 
 if TYPE_CHECKING:
     from scrapy.settings import BaseSettings
@@ -72,6 +73,10 @@ def check_settings(settings: BaseSettings) -> None:
     level = settings.get("LOG_LEVEL")
     if isinstance(level, str) and not isinstance(logging.getLevelName(level.upper()), int):
         raise SettingsError(f"LOG_LEVEL={level}: use DEBUG, INFO, WARNING, ERROR or CRITICAL")
+    try:
+        worker_count(str(settings.get("NEWSCRAWL_EXTRACT_WORKERS", "auto")))
+    except ValueError as exc:
+        raise SettingsError(str(exc)) from exc
     defaults = _defaults()
     for name in settings:
         value = settings[name]

@@ -1,7 +1,9 @@
-"""The sources registry: named news outlets as data, read from a TOML file.
+"""What a crawl starts from: named news outlets read from a TOML file, or the URLs given
+with ``-a url=``; both are a :class:`Source`.
 
-A source has a name, a kind (feed, sitemap or site), its URLs and optional per-source
-settings. See data/sources.toml and docs/sources.md.
+A source has a name, a kind (feed, sitemap, site; urls for single pages), its URLs and its
+limits, resolved once: the source's own, else the crawl's settings. See data/sources.toml
+and docs/sources.md.
 """
 
 from __future__ import annotations
@@ -11,8 +13,9 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
+from newscrawl.config import Config
 from newscrawl.crawl.urls import is_http_url
 from newscrawl.store.engine import project_dir
 
@@ -28,24 +31,72 @@ class SourcesError(ValueError):
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    name: str
+    """Carried in request meta from a start page to each article it leads to."""
+
+    name: str  # the sources file's name, else the start URL (see ``named``)
     kind: str
     urls: tuple[str, ...]
+    since_days: int
+    max_pages: int
+    max_depth: int
     homepage: str | None = None
-    max_pages: int | None = None
-    max_depth: int | None = None
-    since_days: int | None = None
     # Regexes on the URL: links to follow must match one of `allow` and none of `deny`.
     allow: tuple[str, ...] = ()
     deny: tuple[str, ...] = ()
+    # False for a URL given on the command line: its articles are filed under their domain.
+    named: bool = True
+
+    @classmethod
+    def of_url(
+        cls,
+        url: str,
+        kind: str,
+        config: Config,
+        *,
+        since_days: int | None = None,
+        max_pages: int | None = None,
+        max_depth: int | None = None,
+    ) -> Source:
+        return cls(
+            name=url,
+            kind=kind,
+            urls=(url,),
+            named=False,
+            **limits(config, since_days=since_days, max_pages=max_pages, max_depth=max_depth),
+        )
+
+
+class Limits(NamedTuple):
+    since_days: int
+    max_pages: int
+    max_depth: int
+
+
+def limits(
+    config: Config,
+    *,
+    since_days: int | None = None,
+    max_pages: int | None = None,
+    max_depth: int | None = None,
+) -> dict[str, Any]:
+    """A source's limits, as keyword arguments: those given, the crawl's settings for the
+    others."""
+    return Limits(
+        config.since_days if since_days is None else since_days,
+        config.max_pages if max_pages is None else max_pages,
+        config.max_depth if max_depth is None else max_depth,
+    )._asdict()
 
 
 def default_sources_path() -> Path:
     return project_dir() / "data" / "sources.toml"
 
 
-def load_sources(path: str | Path | None = None) -> list[Source]:
+def load_sources(path: str | Path | None = None, config: Config | None = None) -> list[Source]:
+    """The sources of ``path`` (default data/sources.toml), limits resolved from ``config``
+    (default: the project's settings)."""
     file = Path(path) if path else default_sources_path()
+    config = config or Config.defaults()
     try:
         raw = tomllib.loads(file.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -55,7 +106,7 @@ def load_sources(path: str | Path | None = None) -> list[Source]:
     entries = raw.get("source")
     if not isinstance(entries, list) or not entries:
         raise SourcesError(f"{file}: no [[source]] entries")
-    sources = [_parse(entry, f"{file}: source #{i + 1}") for i, entry in enumerate(entries)]
+    sources = [_parse(entry, f"{file}: source #{i + 1}", config) for i, entry in enumerate(entries)]
     names = [s.name for s in sources]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
@@ -76,7 +127,7 @@ def select_sources(sources: list[Source], only: str | None) -> list[Source]:
     return [s for s in sources if s.name in wanted]
 
 
-def _parse(entry: Any, where: str) -> Source:
+def _parse(entry: Any, where: str, config: Config) -> Source:
     if not isinstance(entry, dict):
         raise SourcesError(f"{where}: must be a table")
     name = entry.get("name")
@@ -119,9 +170,9 @@ def _parse(entry: Any, where: str) -> Source:
         kind=kind,
         urls=tuple(urls),
         homepage=entry.get("homepage"),
-        max_pages=entry.get("max_pages"),
-        max_depth=entry.get("max_depth"),
-        since_days=entry.get("since_days"),
+        **limits(
+            config, **{key: entry.get(key) for key in ("since_days", "max_pages", "max_depth")}
+        ),
         allow=patterns["allow"],
         deny=patterns["deny"],
     )

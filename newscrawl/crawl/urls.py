@@ -117,7 +117,9 @@ def _unwrap_amp_cache(url: str) -> str:
     host = (parts.hostname or "").lower()
     if not host.endswith(".cdn.ampproject.org"):
         return url
-    match = AMP_CACHE.match(parts.path)
+    # Duplicate slashes are collapsed later; collapse them here too, so that the link is
+    # unwrapped on the first pass, not the second.
+    match = AMP_CACHE.match(re.sub(r"/{2,}", "/", parts.path))
     if not match:
         return url
     scheme = "https" if match.group(1) else "http"

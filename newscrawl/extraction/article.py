@@ -18,6 +18,7 @@ FAILURE_REASONS: Final = (
     "not_article",  # an index, section, tag or other listing page
     "no_body",  # the page has no main text
     "too_short",  # main text below the minimum word count
+    "worker_crashed",  # an extraction worker process died on the page, twice
 )
 
 

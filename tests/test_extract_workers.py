@@ -1,0 +1,53 @@
+"""Extraction in worker processes: the same articles, and a killed worker does not end the
+crawl (counted, logged, the page tried again in a new pool)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+from typing import TYPE_CHECKING, Any
+
+from scrapy.utils.test import get_crawler
+
+from newscrawl.extraction.article import Article
+from newscrawl.extraction.extract import extract_article
+from newscrawl.extraction.workers import ExtractionWorkers
+
+if TYPE_CHECKING:
+    import pytest
+
+    from newscrawl.demo.server import SiteServer
+
+
+def _page(demo_sites: dict[str, SiteServer], manifest: dict[str, Any]) -> tuple[str, str]:
+    gazette = demo_sites["gazette"]
+    path = manifest["sites"]["gazette"]["articles"][0]["path"]
+    return gazette.resolve(path)[2].decode(), gazette.url(path)
+
+
+def test_a_killed_worker_is_counted_and_the_page_extracted_in_a_new_pool(
+    demo_sites: dict[str, SiteServer], manifest: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    html, url = _page(demo_sites, manifest)
+    crawler = get_crawler()
+    workers = ExtractionWorkers(1, crawler)
+
+    async def run() -> tuple[Any, Any]:
+        first = await workers.extract(html, url, min_words=50, max_bytes=10**7)
+        assert workers.pool is not None
+        for pid in list(workers.pool._processes):  # the real worker process, killed for real
+            os.kill(pid, signal.SIGKILL)
+        second = await workers.extract(html, url, min_words=50, max_bytes=10**7)
+        return first, second
+
+    try:
+        first, second = asyncio.run(run())
+    finally:
+        workers.close()
+    in_process = extract_article(html, url, min_words=50, max_bytes=10**7)
+    assert isinstance(first, Article)
+    assert first == second == in_process
+    assert crawler.stats is not None
+    assert crawler.stats.get_value("newscrawl/extract/worker_crashed") == 1
+    assert "An extraction worker died" in caplog.text
