@@ -225,3 +225,37 @@ def test_without_the_cluster_extra_the_run_says_what_to_install(
     with pytest.raises(FrontierError, match=r"pip install 'newscrawl\[cluster\]'"):
         check_frontier(Settings({"NEWSCRAWL_REDIS_URL": "redis://127.0.0.1:6379/0"}))
     check_frontier(Settings({"NEWSCRAWL_REDIS_URL": ""}))  # off: nothing needed
+
+
+def test_the_roll_keeps_the_run_until_the_last_worker_leaves(redis_url: str, frontier: str) -> None:
+    import redis
+
+    from newscrawl.crawl.frontier_workers import WorkerRoll
+
+    client = redis.Redis.from_url(redis_url)
+    keys = f"{frontier}:feed"
+    queue, seen = f"{keys}:requests", f"{keys}:seen"
+    one, two = (WorkerRoll(client, keys, name, stale_s=30) for name in ("one", "two"))
+    client.sadd(seen, "left by a killed run")
+    assert one.join(queue, seen) == 0  # first in: a new run, the last run's filter cleared
+    assert not client.exists(seen)
+    assert two.join(queue, seen) == 1
+    client.sadd(seen, "fingerprint")
+    client.zadd(queue, {"request": 0})
+    assert one.busy_others() == 1  # two has not said it is idle: one waits
+    two.beat(idle=True)
+    assert one.busy_others() == 0
+    two.beat(idle=False)  # two took a request again
+    assert one.leave(queue, seen) == 1  # the first to finish leaves the queue to the others
+    assert client.exists(queue, seen) == 2
+    assert two.leave(queue, seen) == 0  # the last one clears the run
+    assert client.keys(f"{keys}:*") == []
+
+    # A worker killed without leaving stops counting once its heartbeat is stale.
+    assert one.join(queue, seen) == 0
+    client.zadd(f"{keys}:workers", {"one": 0})  # its last heartbeat: long ago
+    client.sadd(seen, "fingerprint")
+    assert two.join(queue, seen) == 0
+    assert not client.exists(seen)
+    assert two.leave(queue, seen) == 0
+    client.close()
