@@ -109,6 +109,8 @@ def start_crawl(site: Site, store_url: str, redis_url: str, frontier: str) -> su
         # Few requests in hand at a time, so the rest wait in the shared queue.
         "CONCURRENT_REQUESTS": "2",
         "CONCURRENT_REQUESTS_PER_DOMAIN": "2",
+        # The sitemap waits for the other process to start, slow on a busy machine.
+        "DOWNLOAD_TIMEOUT": "60",
         "NEWSCRAWL_REDIS_URL": redis_url,
         "NEWSCRAWL_FRONTIER_NAME": frontier,
     }
@@ -142,7 +144,8 @@ def run_row(store_url: str, log: str) -> dict[str, Any]:
     finally:
         engine.dispose()
     data = dict(row._mapping)
-    data["stats"] = json.loads(data["stats"])
+    if isinstance(data["stats"], str):  # SQLite keeps JSON as text
+        data["stats"] = json.loads(data["stats"])
     return data
 
 

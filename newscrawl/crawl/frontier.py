@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import uuid
 from typing import TYPE_CHECKING, Any, Final, Self
 from urllib.parse import urlsplit, urlunsplit
 
@@ -120,7 +121,10 @@ class SharedScheduler:
         self.client = client
         self.prefix = prefix  # "<frontier name>:" : the spider's name is added at open
         self.url = url
-        self.worker = f"{socket.gethostname()}:{os.getpid()}"
+        # host:pid names the process for people watching; the suffix keeps two crawlers of
+        # one process (a script running several) apart.
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.spider: Spider | None = None
         self.queue: Any = None
         self.seen: Any = None
         self.roll: WorkerRoll | None = None
@@ -145,6 +149,7 @@ class SharedScheduler:
         from scrapy_redis.dupefilter import RFPDupeFilter
         from scrapy_redis.queue import PriorityQueue
 
+        self.spider = spider
         keys = f"{self.prefix}{spider.name}"
         self.queue = PriorityQueue(self.client, spider, f"{keys}:requests")
         debug = self.crawler.settings.getbool("DUPEFILTER_DEBUG")
@@ -166,6 +171,12 @@ class SharedScheduler:
     def close(self, reason: str) -> None:
         if self.heartbeat.running:
             self.heartbeat.stop()
+        try:
+            self._leave()
+        finally:
+            self.client.close()
+
+    def _leave(self) -> None:
         if self.roll is None or self.lost:
             return
         try:
@@ -231,6 +242,7 @@ class SharedScheduler:
             return False
         try:
             if not request.dont_filter and self.seen.request_seen(request):
+                self.seen.log(request, self.spider)  # the first one, or all with DUPEFILTER_DEBUG
                 self.stat("duplicates")
                 return False
             self.queue.push(request)
