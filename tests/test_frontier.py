@@ -262,3 +262,18 @@ def test_the_roll_keeps_the_run_until_the_last_worker_leaves(redis_url: str, fro
     assert not client.exists(seen)
     assert two.leave(queue, seen) == 0
     client.close()
+
+
+def test_the_demo_never_joins_a_shared_frontier(tmp_path: Path) -> None:
+    """A deployment's machine has NEWSCRAWL_REDIS_URL set: the demo still crawls alone."""
+    from crawling import free_ports
+    from redis_server import free_port
+
+    command = [sys.executable, "-c", "from newscrawl.cli import main; main()", "demo",
+               "--db", str(tmp_path / "news.db"), "--port", str(free_ports(2))]  # fmt: skip
+    env = {**os.environ, "NEWSCRAWL_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
+    proc = subprocess.run(
+        command, cwd=REPO, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "frontier" not in proc.stderr
