@@ -75,6 +75,12 @@ NEWSCRAWL_NEAR_DUP_THRESHOLD = 0.7
 NEWSCRAWL_NEAR_DUP_MIN_LENGTH_RATIO = 0.4
 NEWSCRAWL_NEAR_DUP_MIN_WORDS = 30
 NEWSCRAWL_NEAR_DUP_MAX_CANDIDATES = 20
+# A shared frontier (docs/deployment.md, extra `cluster`): with a Redis URL, every crawl
+# process of the same spider and frontier name shares one request queue and one request
+# filter, on one machine or many. Empty: each process has its own, in memory.
+NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL", "")
+# The prefix of the frontier's Redis keys: two deployments or jobs on one Redis need two names.
+NEWSCRAWL_FRONTIER_NAME = os.environ.get("NEWSCRAWL_FRONTIER_NAME", "newscrawl")
 
 # --- politeness ----------------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -97,6 +103,8 @@ SITEMAP_ALTERNATE_LINKS = False
 # NEWSCRAWL_MAX_PAGE_BYTES) when the crawler starts; setting them yourself wins.
 ADDONS = {
     "newscrawl.crawl.addon.NewscrawlAddon": 0,
+    # Only with NEWSCRAWL_REDIS_URL set: the shared frontier (docs/deployment.md).
+    "newscrawl.crawl.frontier.SharedFrontier": 10,
 }
 # --- components ----------------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
@@ -114,6 +122,7 @@ EXTENSIONS = {
     "newscrawl.store.extension.StoreExtension": 0,
     "newscrawl.store.run_records.RunRecorder": 0,
 }
+# Turns the shared frontier on when NEWSCRAWL_REDIS_URL is set, as each crawler starts.
 # A crawler run from cron needs no remote shells into the process.
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False

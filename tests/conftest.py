@@ -12,6 +12,8 @@ from pg_server import fresh_database, postgres_server, postgres_url
 from newscrawl.demo.server import SiteServer, load_manifest, serve_demo, stop_all
 
 __all__ = ["postgres_server", "postgres_url"]  # fixtures, used by name
+# the throwaway redis-server fixture, `redis_url`
+pytest_plugins = ["redis_server"]
 
 # CI runs the property tests on a fixed sequence of examples, so a run's verdict can be
 # reproduced; locally each run explores new ones (and keeps failures in .hypothesis/).

@@ -149,6 +149,8 @@ def demo(db: str | None, port: int, serve: bool) -> None:
                 "AUTOTHROTTLE_ENABLED": False,
                 "DOWNLOAD_DELAY": 0,
                 "NEWSCRAWL_SOURCES": str(sources),
+                # The demo is one process on its own sites: never a deployment's shared queue.
+                "NEWSCRAWL_REDIS_URL": "",
             }
             try:
                 crawl_and_report("news", {"sources": str(sources), "refresh": "1"}, overrides, db)
