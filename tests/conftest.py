@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import settings
+from sites import SiteServer
 
-from newscrawl.demo.server import SiteServer, load_manifest, serve_demo, stop_all
+from newscrawl.demo.outlets import load_manifest, serve_demo, stop_all
 
 # CI runs the property tests on a fixed sequence of examples, so a run's verdict can be
 # reproduced; locally each run explores new ones (and keeps failures in .hypothesis/).
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="session")
 def demo_sites() -> Iterator[dict[str, SiteServer]]:
-    servers = serve_demo()
+    servers = serve_demo(server=SiteServer)
     yield servers
     stop_all(servers)
 

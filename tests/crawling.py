@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from newscrawl.store.schema import format_timestamp
 
 if TYPE_CHECKING:
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from newscrawl.cli import cli
-from newscrawl.demo.server import DEMO_ROOT
+from newscrawl.demo.outlets import DEMO_ROOT
 from newscrawl.extraction.saved_pages import declared_url
 
 BASE = "https://gazette.example"

@@ -25,7 +25,7 @@ from newscrawl.query.datasette import database_metadata
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 NEWSCRAWL = [sys.executable, "-c", "from newscrawl.cli import main; main()"]
 

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
 from crawling import REPO, TEST_SETTINGS, last_run
+from sites import SiteServer
 from test_crawl_interrupt import article_page, slow
 
 from newscrawl.cli import cli
-from newscrawl.demo.server import SiteServer
 
 if TYPE_CHECKING:
     from pathlib import Path

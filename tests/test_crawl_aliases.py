@@ -7,10 +7,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 from crawling import run_crawl
+from sites import SiteServer, static_route
 from test_pipeline_store import make_item, rows, store_all
 from texts import distinct_text
 
-from newscrawl.demo.server import DEMO_ROOT, SiteServer, static_route
+from newscrawl.demo.outlets import DEMO_ROOT
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -11,14 +11,13 @@ import time
 from typing import TYPE_CHECKING
 
 from crawling import REPO, TEST_SETTINGS, last_run
+from sites import SiteServer, static_route
 from texts import article_page
-
-from newscrawl.demo.server import SiteServer, static_route
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo.server import Route
+    from sites import Route
 
 
 def slow(body: str, seconds: float) -> Route:

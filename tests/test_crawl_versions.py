@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from click.testing import CliRunner
 from crawling import run_crawl
+from sites import SiteServer
 from test_pipeline_store import make_item, rows, store_all
 
 from newscrawl.cli import cli
-from newscrawl.demo.server import DEMO_ROOT, SiteServer
+from newscrawl.demo.outlets import DEMO_ROOT
 from newscrawl.extraction.article import Article
 from newscrawl.extraction.extract import extract_article
 from newscrawl.items import ArticleItem
