@@ -33,6 +33,9 @@ logger = logging.getLogger(__name__)
 Route = Callable[[], static.Answer]
 """A callable answering one path: ``() -> (status, headers, body)``, called per request."""
 Validator = Literal["etag", "last-modified"]
+# Seconds a test waits for an event it expects: only so that a broken crawl fails the test
+# instead of hanging it, never a measure of speed.
+WAIT_LIMIT = 60
 
 
 class HitCounter:
@@ -180,3 +183,15 @@ def fetch(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as exc:
         return exc.code, dict(exc.headers), exc.read()
+
+
+def held_route(body: str, arrived: threading.Event, release: threading.Event) -> Route:
+    """A page that signals its request arrived, then answers only once released."""
+    answer_now = static_route(body)
+
+    def answer() -> static.Answer:
+        arrived.set()
+        release.wait(WAIT_LIMIT)
+        return answer_now()
+
+    return answer
