@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -28,6 +29,7 @@ from newscrawl.demo.outlets import (
     serve_demo,
     stop_all,
 )
+from newscrawl.demo.pages import BLOCKS_DIR, read_page
 
 MANIFEST: dict[str, Any] = load_manifest()
 SITES: dict[str, Any] = MANIFEST["sites"]
@@ -155,7 +157,7 @@ def test_manifest_article_matches_file(site: str, article: dict[str, Any]) -> No
     path = site_file(site, article["file"])
     assert path.is_file()
     assert article["file"] == article["path"].lstrip("/")
-    text = unescape(path.read_text(encoding="utf-8"))
+    text = unescape(read_page(path).decode())
     for sentence in article["must_contain"]:
         assert sentence in text
     for line in article["must_not_contain"]:
@@ -183,12 +185,12 @@ def test_manifest_non_articles_exist() -> None:
 
 def test_disallowed_pages_are_disallowed_and_linked() -> None:
     gazette = SITES["gazette"]
-    robots = site_file("gazette", "robots.txt").read_text(encoding="utf-8")
+    robots = read_page(site_file("gazette", "robots.txt")).decode()
     (private,) = gazette["disallowed_pages"]
     assert private["path"] == gazette["private_page"]
     assert any(private["path"].startswith(d) for d in gazette["disallowed"])
     assert f"Disallow: {gazette['disallowed'][0]}" in robots
-    linking = site_file("gazette", "index.html").read_text(encoding="utf-8")
+    linking = read_page(site_file("gazette", "index.html")).decode()
     assert f'href="{private["path"]}"' in linking
 
 
@@ -241,14 +243,14 @@ def test_manifest_cross_references() -> None:
             assert ref["path"] in {a["path"] for a in SITES[ref["site"]]["articles"]}
 
     amp = gazette["amp"]
-    amp_html = site_file("gazette", amp["file"]).read_text(encoding="utf-8")
+    amp_html = read_page(site_file("gazette", amp["file"])).decode()
     assert f'<link rel="canonical" href="{{{{BASE}}}}{amp["canonical"]}">' in amp_html
     for sentence in amp["must_contain"]:
         assert sentence in unescape(amp_html)
 
     link = gazette["tracking_link"]
     assert "utm_source=homepage" in link["href"]
-    home = site_file("gazette", "index.html").read_text(encoding="utf-8")
+    home = read_page(site_file("gazette", "index.html")).decode()
     assert f'href="{link["href"].replace("&", "&amp;")}"' in home
     assert f'href="{gazette["private_page"]}"' in home
     for path in gazette["no_machine_readable_date"]:
@@ -261,3 +263,35 @@ def test_manifest_is_valid_json_with_stable_keys() -> None:
     assert set(SITES) == {"gazette", "courier"}
     assert len(SITES["gazette"]["articles"]) == 8
     assert len(SITES["courier"]["articles"]) == 4
+
+
+# -- pages put together from their outlet's blocks -------------------------------------------
+def demo_pages() -> list[Path]:
+    return sorted(p for p in DEMO_ROOT.rglob("*.html") if BLOCKS_DIR not in p.parts)
+
+
+def test_every_page_renders_whole_and_every_block_is_used() -> None:
+    used: set[str] = set()
+    for page in demo_pages():
+        raw = page.read_bytes()
+        used |= {m.decode() for m in re.findall(rb"<!--#block ([\w-]+)-->", raw)}
+        html = read_page(page)
+        assert b"<!--#block" not in html, page
+        assert html[:15].lower() == b"<!doctype html>", page
+        assert html.rstrip().endswith(b"</html>"), page
+    blocks = sorted(DEMO_ROOT.glob(f"*/{BLOCKS_DIR}/*.html"))
+    for block in blocks:
+        used |= {m.decode() for m in re.findall(rb"<!--#block ([\w-]+)-->", block.read_bytes())}
+    assert blocks
+    assert {b.stem for b in blocks} <= used, "a block no page uses"
+
+
+def test_pages_are_served_rendered_and_blocks_are_not_served() -> None:
+    with demo_servers(sites=("courier",)) as servers:
+        courier = servers["courier"]
+        page = courier.root / "news" / "index.html"
+        assert b"<!--#block" in page.read_bytes()  # the file names its blocks ...
+        body = fetch(courier.url("/news/"))[2]
+        assert body == read_page(page).replace(b"{{BASE}}", courier.base_url.encode())
+        block = next((courier.root / BLOCKS_DIR).iterdir()).name
+        assert fetch(courier.url(f"/{BLOCKS_DIR}/{block}"))[0] == 404

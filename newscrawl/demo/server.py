@@ -6,6 +6,8 @@ with a few conveniences for crawling offline:
 * ``{{BASE}}`` in text files (HTML, XML, feeds, robots.txt) becomes ``http://127.0.0.1:PORT``,
   so feeds, sitemaps and canonical links carry absolute URLs for whatever port was chosen;
 * ``/x.xml.gz`` is gzipped on the fly when only ``x.xml`` exists on disk;
+* HTML pages are put together from the shared blocks of their outlet
+  (:mod:`newscrawl.demo.pages`); the blocks themselves (``_blocks/``) are not served.
 
 Subclasses answer differently by overriding :meth:`SiteServer.answer` (the tests' server
 in ``tests/sites.py`` adds routes, hit counters and conditional requests). Standard library
@@ -25,6 +27,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote, urlsplit
+
+from newscrawl.demo.pages import BLOCKS_DIR, read_page
 
 if TYPE_CHECKING:
     from email.message import Message
@@ -216,7 +220,7 @@ class SiteServer:
         if "\x00" in decoded or "\\" in decoded:
             return None
         parts = [p for p in decoded.split("/") if p not in ("", ".")]
-        if ".." in parts:
+        if ".." in parts or BLOCKS_DIR in parts:
             return None
         candidate = self.root.joinpath(*parts).resolve() if parts else self.root
         if not candidate.is_relative_to(self.root):
@@ -252,7 +256,7 @@ class SiteServer:
         return candidate.is_relative_to(self.root) and candidate.is_dir()
 
     def _read(self, file: Path) -> bytes:
-        body = file.read_bytes()
+        body = read_page(file)
         if file.suffix.lower() in TEXT_SUFFIXES and BASE_PLACEHOLDER in body:
             body = body.replace(BASE_PLACEHOLDER, self.base_url.encode())
         return body
