@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from hypothesis import settings
 from pg_server import fresh_database, postgres_server, postgres_url
+from sites import SiteServer
 
-from newscrawl.demo.server import SiteServer, load_manifest, serve_demo, stop_all
+from newscrawl.demo.outlets import load_manifest, serve_demo, stop_all
 
 __all__ = ["postgres_server", "postgres_url"]  # fixtures, used by name
 # the throwaway redis-server fixture, `redis_url`
@@ -28,7 +29,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture(scope="session")
 def demo_sites() -> Iterator[dict[str, SiteServer]]:
-    servers = serve_demo()
+    servers = serve_demo(server=SiteServer)
     yield servers
     stop_all(servers)
 

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from newscrawl.store.schema import format_timestamp
 
 if TYPE_CHECKING:
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 REPO = Path(__file__).resolve().parent.parent
 # Child processes (crawls, CLI commands) turn every warning into an error, as pytest does in

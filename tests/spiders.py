@@ -16,8 +16,8 @@ if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Iterable
 
     from scrapy.http import Response
+    from sites import SiteServer
 
-    from newscrawl.demo.server import SiteServer
     from newscrawl.spiders.base import NewscrawlSpider
 
 # newscrawl's settings as a crawl has them; extraction in process, so callbacks are plain.

@@ -17,10 +17,10 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Request, Response
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from sites import SiteServer, redirect_route, static_route
 from texts import article_page, rss
 
 from newscrawl.crawl.addressguard import AddressGuard, PrivateAddressError, is_public
-from newscrawl.demo.server import SiteServer, redirect_route, static_route
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -16,9 +16,11 @@ from click.testing import CliRunner
 from crawling import REPO, WARNINGS_AS_ERRORS, free_ports
 
 from newscrawl.cli import cli
+from newscrawl.demo.outlets import load_manifest
 
 NEWSCRAWL = [sys.executable, "-c", "from newscrawl.cli import main; main()"]
 ENV = {**os.environ, **WARNINGS_AS_ERRORS}
+MANIFEST = load_manifest()
 
 
 def stored(db: Path) -> list[tuple[int, str]]:
@@ -34,7 +36,7 @@ def test_second_demo_finds_the_same_articles_and_serve_stops_on_ctrl_c(tmp_path:
     )
     assert first.returncode == 0, first.stderr
     articles = stored(db)
-    assert len(articles) == 12
+    assert len(articles) == sum(len(site["articles"]) for site in MANIFEST["sites"].values())
     assert {url.split("/")[2] for _, url in articles} == {
         f"127.0.0.1:{port}",
         f"127.0.0.1:{port + 1}",

@@ -8,7 +8,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from newscrawl.cli import cli
-from newscrawl.demo.server import DEMO_ROOT
+from newscrawl.demo.outlets import DEMO_ROOT
+from newscrawl.demo.pages import read_page
 from newscrawl.extraction.saved_pages import declared_url
 
 BASE = "https://gazette.example"
@@ -17,7 +18,7 @@ ARTICLE = "2024/05/03/harbour-bridge-reopens.html"
 
 def save(tmp_path: Path, page: str, name: str, *, drop: str | None = None) -> Path:
     """A demo page as a browser saves it: absolute addresses, optionally a line removed."""
-    html = (DEMO_ROOT / "gazette" / page).read_text(encoding="utf-8").replace("{{BASE}}", BASE)
+    html = read_page(DEMO_ROOT / "gazette" / page).decode().replace("{{BASE}}", BASE)
     if drop:
         html = "\n".join(line for line in html.splitlines() if drop not in line)
     path = tmp_path / name

@@ -15,15 +15,16 @@ import select
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
 from crawling import REPO, TEST_SETTINGS, WARNINGS_AS_ERRORS, last_run
-from test_crawl_interrupt import article_page, slow
+from sites import WAIT_LIMIT, SiteServer, held_route
+from texts import article_page
 
 from newscrawl.cli import cli
-from newscrawl.demo.server import SiteServer
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -164,18 +165,20 @@ def test_a_held_lock_exits_75(tmp_path: Path) -> None:
     assert len(proc.stderr.splitlines()) == 1
 
 
-def slow_site(tmp_path: Path, count: int, seconds: float) -> SiteServer:
+def held_site(tmp_path: Path, count: int, release: threading.Event) -> SiteServer:
+    """A feed of ``count`` articles that answer only once ``release`` is set."""
     site = SiteServer(tmp_path).start()
     items = "".join(f"<item><link>{site.url(f'/a/{n}.html')}</link></item>" for n in range(count))
     (tmp_path / "feed.xml").write_text(f"<rss version='2.0'><channel>{items}</channel></rss>")
     for n in range(count):
-        site.routes[f"/a/{n}.html"] = slow(article_page(n), seconds)
+        site.routes[f"/a/{n}.html"] = held_route(article_page(n), threading.Event(), release)
     return site
 
 
 def test_a_terminal_gets_a_live_progress_line(tmp_path: Path) -> None:
     db = tmp_path / "news.db"
-    site = slow_site(tmp_path, 4, 2.5)  # fetched at once: the crawl lasts over 2.5 s
+    release = threading.Event()  # the articles answer once two progress lines were drawn
+    site = held_site(tmp_path, 4, release)
     master, child = pty.openpty()
     try:
         proc = subprocess.Popen(
@@ -185,8 +188,8 @@ def test_a_terminal_gets_a_live_progress_line(tmp_path: Path) -> None:
         os.close(child)
         output = b""
         while True:
-            ready, _, _ = select.select([master], [], [], 60)
-            assert ready, "no output from the crawl within 60 s"
+            ready, _, _ = select.select([master], [], [], WAIT_LIMIT)
+            assert ready, f"no output from the crawl within {WAIT_LIMIT} s"
             try:
                 chunk = os.read(master, 4096)
             except OSError:  # EIO: the child closed the terminal
@@ -194,8 +197,11 @@ def test_a_terminal_gets_a_live_progress_line(tmp_path: Path) -> None:
             if not chunk:
                 break
             output += chunk
-        proc.wait(timeout=60)
+            if output.count(b"\r\x1b[Kpages ") >= 2:
+                release.set()
+        proc.wait(timeout=WAIT_LIMIT)
     finally:
+        release.set()
         os.close(master)
         site.stop()
     text = output.decode()

@@ -11,14 +11,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crawling import run_crawl
+from sites import SiteServer, static_route
 from texts import article_page, rss
-
-from newscrawl.demo.server import SiteServer, static_route
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo.server import Route
+    from sites import Route
 
 SHORT_PAGE = "<html><head><title>Brief</title></head><body><p>Too short.</p></body></html>"
 

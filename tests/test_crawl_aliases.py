@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 from crawling import run_crawl
+from sites import SiteServer, static_route
 from test_pipeline_store import make_item, rows, store_all
 from texts import distinct_text
 
-from newscrawl.demo.server import DEMO_ROOT, SiteServer, static_route
+from newscrawl.demo.outlets import DEMO_ROOT
+from newscrawl.demo.pages import read_page
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -21,7 +23,9 @@ STORY = "/world/story.html"
 
 def page_without_canonical() -> str:
     """A demo article that declares no address of its own, as many real pages do not."""
-    html = (DEMO_ROOT / "gazette" / "2024/05/12/otters-return-to-marren-estuary.html").read_text()
+    html = read_page(
+        DEMO_ROOT / "gazette" / "2024/05/12/otters-return-to-marren-estuary.html"
+    ).decode()
     return "\n".join(
         line for line in html.splitlines() if 'rel="canonical"' not in line and "og:url" not in line
     )

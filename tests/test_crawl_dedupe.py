@@ -12,18 +12,18 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from crawling import CrawlResult, run_crawl, site_articles
+from sites import redirect_route
 from sqlalchemy import select
 
 from newscrawl.crawl.urls import normalize_url
 from newscrawl.dedupe.index import NearDuplicateIndex
-from newscrawl.demo.server import redirect_route
 from newscrawl.store.engine import make_engine, sqlite_path
 from newscrawl.store.schema import LshBucketRow
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 # The project's settings, with the incremental filter explicitly on.
 DELTAFETCH = {"NEWSCRAWL_DELTAFETCH_ENABLED": "1"}

@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from click.testing import CliRunner
 from crawling import run_crawl
+from sites import SiteServer
 from test_pipeline_store import make_item, rows, store_all
 
 from newscrawl.cli import cli
-from newscrawl.demo.server import DEMO_ROOT, SiteServer
+from newscrawl.demo.outlets import DEMO_ROOT
+from newscrawl.demo.pages import read_page
 from newscrawl.extraction.article import Article
 from newscrawl.extraction.extract import extract_article
 from newscrawl.items import ArticleItem
@@ -40,7 +42,7 @@ def site(tmp_path: Path) -> Iterator[SiteServer]:
     root = tmp_path / "site"
     page = root / PATH.lstrip("/")
     page.parent.mkdir(parents=True)
-    page.write_bytes((DEMO_ROOT / "gazette" / PATH.lstrip("/")).read_bytes())
+    page.write_bytes(read_page(DEMO_ROOT / "gazette" / PATH.lstrip("/")))
     with SiteServer(root) as server:
         yield server
 
@@ -102,9 +104,7 @@ def test_page_kept_changes_versioned_and_history_diffs(site: SiteServer, db: Pat
 def test_reextract_updates_what_changed_from_the_kept_pages(db: Path) -> None:
     # A page stored by the pipelines as a crawl stores it (no crawl needed to re-extract).
     base = "https://gazette.example"
-    page = (
-        (DEMO_ROOT / "gazette" / PATH.lstrip("/")).read_bytes().replace(b"{{BASE}}", base.encode())
-    )
+    page = read_page(DEMO_ROOT / "gazette" / PATH.lstrip("/")).replace(b"{{BASE}}", base.encode())
     article = extract_article(page, base + PATH)
     assert isinstance(article, Article)
     item = ArticleItem(

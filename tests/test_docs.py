@@ -126,3 +126,94 @@ def test_deployment_doc_names_only_real_settings() -> None:
     named = set(re.findall(r"NEWSCRAWL_[A-Z_]+[A-Z]", (DOCS / "deployment.md").read_text()))
     assert named, "docs/deployment.md names no setting"
     assert not [n for n in sorted(named) if not hasattr(settings, n)]
+
+
+# -- paths and module names in the docs --------------------------------------------------------
+ROOT = README.parent
+DOC_FILES = [README, *sorted(DOCS.glob("*.md")), ROOT / "newscrawl" / "demo" / "site" / "README.md"]
+# A file path: stats keys (newscrawl/skipped/too_short) share the prefix but have no suffix.
+FILE_PATH = re.compile(r"(?<![\w./-])((?:newscrawl|pipelines|bench|tests)/[\w/.-]*\.\w+)")
+# A dotted name; systemd units and config files (newscrawl.timer, newscrawl.toml) are not code.
+DOTTED = re.compile(r"(?<![\w./-])((?:newscrawl|pipelines|bench)(?:\.\w+)+)")
+NOT_CODE = (".timer", ".service", ".toml", ".db", ".log")
+GENERATED = ("bench/results/",)  # written by the benchmarks, not kept in the repository
+
+
+def python_object_exists(dotted: str) -> bool:
+    """Whether ``a.b.c`` is a module, or an attribute chain of the longest importable prefix."""
+    import importlib
+    import importlib.util
+
+    parts = dotted.split(".")
+    if parts[0] == "bench":  # run from the checkout, not installed: read its files
+        for end in range(len(parts), 0, -1):
+            where = ROOT.joinpath(*parts[:end])
+            if where.is_dir() or where.with_suffix(".py").is_file():
+                source = where.with_suffix(".py").read_text() if end < len(parts) else ""
+                return all(re.search(rf"^(def|class) {a}\b|^{a}\b", source, re.M)
+                           for a in parts[end:])  # fmt: skip
+        return False
+    for end in range(len(parts), 0, -1):
+        name = ".".join(parts[:end])
+        try:
+            found = importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:
+            found = False
+        if found:
+            obj: object = importlib.import_module(name)
+            for attribute in parts[end:]:
+                if not hasattr(obj, attribute):
+                    return False
+                obj = getattr(obj, attribute)
+            return True
+    return False
+
+
+@pytest.mark.parametrize("doc", DOC_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_path_and_module_named_in_docs_exists(doc: Path) -> None:
+    text = doc.read_text()
+    paths = {p for p in FILE_PATH.findall(text) if not p.startswith(GENERATED)}
+    missing = sorted(p for p in paths if not (ROOT / p).exists())
+    names = {d for d in DOTTED.findall(text) if not d.endswith(NOT_CODE)}
+    missing += sorted(d for d in names if not python_object_exists(d))
+    assert not missing, f"{doc.name} names what does not exist: {missing}"
+
+
+def python_blocks(doc: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", doc.read_text(), flags=re.S)
+
+
+def test_extraction_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    (example,) = python_blocks(DOCS / "extraction.md")
+    exec(compile(example, "docs/extraction.md", "exec"), {})
+    assert capsys.readouterr().out == "Ferry fares to rise 125\n"
+
+
+# -- docs/architecture.md ----------------------------------------------------------------------
+ARCHITECTURE = DOCS / "architecture.md"
+# Alembic revisions are the store's history, listed by `newscrawl db version`, not modules to
+# read; architecture.md names their folder.
+REVISIONS = "newscrawl/store/migrations/versions/"
+
+
+def project_modules() -> set[str]:
+    return {
+        str(path.relative_to(ROOT))
+        for package in ("newscrawl", "pipelines")
+        for path in (ROOT / package).rglob("*.py")
+        if path.name != "__init__.py" and not str(path.relative_to(ROOT)).startswith(REVISIONS)
+    }
+
+
+def test_architecture_names_every_module() -> None:
+    named = set(FILE_PATH.findall(ARCHITECTURE.read_text()))
+    missing = sorted(project_modules() - named)
+    assert not missing, f"docs/architecture.md does not describe {missing}"
+    assert REVISIONS in ARCHITECTURE.read_text()
+
+
+def test_architecture_names_only_modules_that_exist() -> None:
+    named = set(FILE_PATH.findall(ARCHITECTURE.read_text()))
+    assert named, "no module paths found"
+    missing = sorted(p for p in named if not (ROOT / p).exists())
+    assert not missing, f"docs/architecture.md names modules that do not exist: {missing}"

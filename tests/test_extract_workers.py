@@ -16,8 +16,7 @@ from newscrawl.extraction.workers import ExtractionWorkers
 
 if TYPE_CHECKING:
     import pytest
-
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 
 def _page(demo_sites: dict[str, SiteServer], manifest: dict[str, Any]) -> tuple[str, str]:

@@ -21,15 +21,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from crawling import REPO, TEST_SETTINGS, WARNINGS_AS_ERRORS, run_crawl
+from sites import SiteServer, static_route
 from texts import article_page, rss
 
 from newscrawl.crawl.run import project_settings
-from newscrawl.demo.server import SiteServer, static_route
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
-    from newscrawl.demo.server import Route
+    from sites import Route
 
 HOOK = {
     # First of the extensions, so that at "close" it hears spider_closed before the recorder.

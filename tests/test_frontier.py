@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from crawling import REPO, TEST_SETTINGS
+from sites import SiteServer, static_route
 from sqlalchemy import create_engine, text
 from texts import article_page
-
-from newscrawl.demo.server import SiteServer, static_route
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator

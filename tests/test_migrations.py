@@ -25,7 +25,7 @@ from newscrawl.cli import cli
 from newscrawl.store.migrations import alembic_config, head, prepare_store
 
 if TYPE_CHECKING:
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 V1 = Path(__file__).parent / "fixtures" / "stores" / "v1.db"
 STORED_FORM = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")

@@ -11,7 +11,7 @@ from scrapy.http import HtmlResponse, Request, XmlResponse
 from spiders import answer, follow, outputs, paths, spider_of, start, stats
 
 from newscrawl.crawl.feeds import parse_sitemap
-from newscrawl.demo.server import demo_sources_toml
+from newscrawl.demo.outlets import demo_sources_toml
 from newscrawl.items import ArticleItem
 from newscrawl.spiders.feed import FeedSpider
 from newscrawl.spiders.news import NewsSpider
@@ -22,7 +22,7 @@ from newscrawl.spiders.urls import UrlsSpider
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 
 @pytest.fixture

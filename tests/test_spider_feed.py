@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from crawling import assert_clean_articles, run_crawl, site_articles
+from sites import static_route
 
-from newscrawl.demo.server import static_route
 from newscrawl.store.schema import format_timestamp
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 
 def test_rss_feed_stores_every_article_once(

@@ -6,12 +6,12 @@ from typing import TYPE_CHECKING, Any
 
 from crawling import run_crawl, site_articles
 
-from newscrawl.demo.server import demo_sources_toml
+from newscrawl.demo.outlets import demo_sources_toml
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 
 def test_sources_file_crawls_each_outlet_under_its_name(

@@ -9,7 +9,7 @@ from crawling import assert_clean_articles, run_crawl
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 
 def test_site_crawl_stores_articles_and_only_follows_listings(

@@ -9,7 +9,7 @@ from crawling import assert_clean_articles, run_crawl
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 
 def test_robots_txt_leads_through_the_index_to_every_article(

@@ -6,13 +6,12 @@ import gzip
 from typing import TYPE_CHECKING, Any
 
 from crawling import assert_clean_articles, run_crawl
-
-from newscrawl.demo.server import static_route
+from sites import static_route
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from newscrawl.demo.server import SiteServer
+    from sites import SiteServer
 
 
 def test_url_list_and_file(

@@ -11,7 +11,7 @@ import click
 
 from newscrawl.cli.group import cli
 from newscrawl.cli.options import db_option, parse_setting
-from newscrawl.demo.server import DEMO_PORT
+from newscrawl.demo.outlets import DEMO_PORT
 from newscrawl.store.engine import resolve_db_url
 
 
@@ -125,7 +125,7 @@ def demo(db: str | None, port: int, serve: bool) -> None:
         newscrawl demo && newscrawl search storm
         newscrawl demo --serve --port 9000
     """
-    from newscrawl.demo.server import (
+    from newscrawl.demo.outlets import (
         PortInUseError,
         demo_sources_toml,
         serve_demo,

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import random
-import re
 import struct
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Final
 
-# Han, Hiragana, Katakana and Hangul syllables are written without spaces between words in
-# Chinese and Japanese: each such character is one token, so shingles become character
-# n-grams there, and stay word n-grams elsewhere.
-_CJK: Final = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-TOKEN: Final = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+from newscrawl.extraction.text import WORD as TOKEN  # one CJK character is one token
+
 MASK64: Final = (1 << 64) - 1
 PROBE_SEED: Final = 0x5EED_D0C5
 PROBES_PER_BIN: Final = 64

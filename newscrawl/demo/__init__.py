@@ -1,1 +1,2 @@
-"""The bundled demo news sites and the loopback server that serves them."""
+"""The bundled demo news sites (outlets), the loopback server that serves them, and
+``python -m newscrawl.demo``."""

@@ -1,65 +1,44 @@
-"""A small loopback web server for the bundled demo news sites and for tests.
+"""A small loopback web server for static news sites: the demo outlets, benchmark sites.
 
-It serves a directory of static files on 127.0.0.1 the way a plain news site's web server
-would, with a few conveniences for crawling offline:
+It serves a directory of files on 127.0.0.1 the way a plain news site's web server would,
+with a few conveniences for crawling offline:
 
 * ``{{BASE}}`` in text files (HTML, XML, feeds, robots.txt) becomes ``http://127.0.0.1:PORT``,
   so feeds, sitemaps and canonical links carry absolute URLs for whatever port was chosen;
 * ``/x.xml.gz`` is gzipped on the fly when only ``x.xml`` exists on disk;
-* ``routes`` maps extra paths to callables, for pages that tests want to misbehave
-  (a 500, a redirect, a binary body, a huge page) without any file;
-* every request is counted per path in :attr:`SiteServer.hits`;
-* with ``validators=("etag", "last-modified")`` files carry an ETag and a Last-Modified
-  header and conditional requests (If-None-Match, If-Modified-Since) get ``304 Not
-  Modified``, counted in :attr:`SiteServer.not_modified`.
+* HTML pages are put together from the shared blocks of their outlet
+  (:mod:`newscrawl.demo.pages`); the blocks themselves (``_blocks/``) are not served.
 
-The demo outlets live in ``newscrawl/demo/site/<name>/``; their ground truth is
-``newscrawl/demo/site/manifest.json``. Standard library only.
+Subclasses answer differently by overriding :meth:`SiteServer.answer` (the tests' server
+in ``tests/sites.py`` adds routes, hit counters and conditional requests). Standard library
+only.
 """
 
 from __future__ import annotations
 
-import argparse
 import gzip
-import hashlib
 import http.server
-import json
 import logging
 import mimetypes
-import signal
 import sys
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
-from email.message import Message
-from email.utils import formatdate, parsedate_to_datetime
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
-from typing import Final, Literal
+from typing import TYPE_CHECKING, Final
 from urllib.parse import unquote, urlsplit
+
+from newscrawl.demo.pages import BLOCKS_DIR, read_page
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 logger = logging.getLogger(__name__)
 
-Route = Callable[[], tuple[int, dict[str, str], bytes]]
-"""A callable answering one path: ``() -> (status, headers, body)``, called per request."""
-Validator = Literal["etag", "last-modified"]
+Answer = tuple[int, dict[str, str], bytes]
+"""What a server sends for one request: ``(status, headers, body)``."""
 
-DEMO_ROOT: Final = Path(__file__).resolve().parent / "site"
-MANIFEST_PATH: Final = DEMO_ROOT / "manifest.json"
-DEMO_SITES: Final = ("gazette", "courier")
 BASE_PLACEHOLDER: Final = b"{{BASE}}"
-DATED_PATH: Final = r"/20\d\d[/-]"  # article links of both outlets carry the year
-# The demo's fixed port (gazette; the courier gets the next one). Article addresses include
-# the port, so a fixed one is what makes a second `newscrawl demo` find the articles it
-# stored the first time instead of storing them again under new addresses.
-DEMO_PORT: Final = 8470
-
-# How the demo crawls each outlet: (source kind, entry path). Both kinds get exercised.
-DEMO_SOURCES: Final[Mapping[str, tuple[str, str]]] = {
-    "gazette": ("feed", "/feed.xml"),
-    "courier": ("sitemap", "/sitemap.xml"),
-}
 
 CONTENT_TYPES: Final[Mapping[str, str]] = {
     ".html": "text/html; charset=utf-8",
@@ -101,55 +80,6 @@ def content_type_for(path: Path, body: bytes = b"") -> str:
     return guessed or "application/octet-stream"
 
 
-class HitCounter:
-    """Thread-safe count of requests per path (the path without its query string)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-
-    def record(self, path: str) -> None:
-        with self._lock:
-            self._counts[path] += 1
-
-    def __getitem__(self, path: str) -> int:
-        with self._lock:
-            return self._counts[path]
-
-    def get(self, path: str) -> int:
-        return self[path]
-
-    def __contains__(self, path: object) -> bool:
-        with self._lock:
-            return path in self._counts
-
-    def __len__(self) -> int:
-        """How many distinct paths were requested."""
-        with self._lock:
-            return len(self._counts)
-
-    @property
-    def total(self) -> int:
-        with self._lock:
-            return sum(self._counts.values())
-
-    def snapshot(self) -> dict[str, int]:
-        """A copy of the counts, safe to keep while the server goes on counting."""
-        with self._lock:
-            return dict(self._counts)
-
-    def matching(self, predicate: Callable[[str], bool]) -> dict[str, int]:
-        """The counts of the paths for which ``predicate(path)`` is true."""
-        return {path: n for path, n in self.snapshot().items() if predicate(path)}
-
-    def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
-
-    def __repr__(self) -> str:
-        return f"HitCounter({self.snapshot()!r})"
-
-
 def request_path(target: str) -> str:
     """The path of a request target, without query or fragment (``//x`` stays a path)."""
     if target.startswith(("http://", "https://")):
@@ -180,22 +110,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._respond(send_body=False)
 
     def _respond(self, *, send_body: bool) -> None:
-        site = self.server.site
-        path = request_path(self.path)
-        site.hits.record(path)
-        route = site.routes.get(path)
-        if route is None:
-            status, headers, body = site.resolve(path)
-            if status == 200 and site.unchanged_for(self.headers, headers):
-                site.not_modified.record(path)
-                status, body = 304, b""
-        else:
-            try:
-                status, headers, body = route()
-            except Exception:
-                logger.warning("Route %s failed; answering 500", path, exc_info=True)
-                status, headers, body = 500, {"Content-Type": "text/plain"}, b"route failed"
-            headers = {k: site.substitute(v) for k, v in headers.items()}
+        status, headers, body = self.server.site.answer(request_path(self.path), self.headers)
         self.send_response(status)
         lowered = {k.lower() for k in headers}
         for name, value in headers.items():
@@ -217,12 +132,8 @@ class SiteServer:
 
         with SiteServer(DEMO_ROOT / "gazette") as site:
             urllib.request.urlopen(site.url("/feed.xml"))
-            assert site.hits["/feed.xml"] == 1
 
     :param root: the directory to serve; ``/`` and ``/dir/`` answer with ``index.html``.
-    :param routes: extra ``path -> Route`` answers, checked before files; :attr:`routes` can
-        also be changed while the server runs. ``{{BASE}}`` in route header values (a
-        redirect's ``Location``) is replaced like in files.
     """
 
     def __init__(
@@ -231,18 +142,12 @@ class SiteServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
-        routes: dict[str, Route] | None = None,
-        validators: tuple[Validator, ...] = (),
     ) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
             raise ValueError(f"Not a directory: {self.root}")
         self.host = host
         self.port = port
-        self.routes: dict[str, Route] = dict(routes or {})
-        self.hits = HitCounter()
-        self.validators = validators
-        self.not_modified = HitCounter()
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -304,17 +209,18 @@ class SiteServer:
     def substitute(self, text: str) -> str:
         return text.replace(BASE_PLACEHOLDER.decode(), self.base_url)
 
-    def add_route(self, path: str, route: Route) -> None:
-        self.routes[path] = route
+    # -- answers ---------------------------------------------------------------------------
+    def answer(self, path: str, request: Message[str, str]) -> Answer:
+        """What to send for a request of ``path`` with ``request`` headers: the file's answer."""
+        return self.resolve(path)
 
-    # -- files -----------------------------------------------------------------------------
     def file_for(self, path: str) -> Path | None:
         """The file under root that answers URL ``path``, or None (missing or outside root)."""
         decoded = unquote(path)
         if "\x00" in decoded or "\\" in decoded:
             return None
         parts = [p for p in decoded.split("/") if p not in ("", ".")]
-        if ".." in parts:
+        if ".." in parts or BLOCKS_DIR in parts:
             return None
         candidate = self.root.joinpath(*parts).resolve() if parts else self.root
         if not candidate.is_relative_to(self.root):
@@ -325,7 +231,7 @@ class SiteServer:
             candidate = candidate / "index.html"
         return candidate if candidate.is_file() else None
 
-    def resolve(self, path: str) -> tuple[int, dict[str, str], bytes]:
+    def resolve(self, path: str) -> Answer:
         """Answer a request for ``path`` from the files under root."""
         file = self.file_for(path)
         if file is None and not path.endswith("/") and self._is_dir(path):
@@ -340,26 +246,7 @@ class SiteServer:
             body += b"<body><h1>Not Found</h1></body></html>"
             return 404, {"Content-Type": CONTENT_TYPES[".html"]}, body
         body = self._read(file)
-        headers = {"Content-Type": content_type_for(file, body)}
-        if "etag" in self.validators:
-            headers["ETag"] = f'"{hashlib.sha256(body).hexdigest()[:16]}"'
-        if "last-modified" in self.validators:
-            headers["Last-Modified"] = formatdate(int(file.stat().st_mtime), usegmt=True)
-        return 200, headers, body
-
-    def unchanged_for(self, request: Message[str, str], answer: Mapping[str, str]) -> bool:
-        """Whether a conditional request's validators match the answer's (RFC 9110 13.2.2)."""
-        etag = answer.get("ETag")
-        if_none_match = request.get("If-None-Match")
-        if etag and if_none_match:
-            return etag in {tag.strip() for tag in if_none_match.split(",")}
-        modified, since = answer.get("Last-Modified"), request.get("If-Modified-Since")
-        if not modified or not since:
-            return False
-        try:
-            return parsedate_to_datetime(modified) <= parsedate_to_datetime(since)
-        except (TypeError, ValueError):
-            return False
+        return 200, {"Content-Type": content_type_for(file, body)}, body
 
     def _is_dir(self, path: str) -> bool:
         parts = [p for p in unquote(path).split("/") if p not in ("", ".")]
@@ -369,7 +256,7 @@ class SiteServer:
         return candidate.is_relative_to(self.root) and candidate.is_dir()
 
     def _read(self, file: Path) -> bytes:
-        body = file.read_bytes()
+        body = read_page(file)
         if file.suffix.lower() in TEXT_SUFFIXES and BASE_PLACEHOLDER in body:
             body = body.replace(BASE_PLACEHOLDER, self.base_url.encode())
         return body
@@ -377,179 +264,3 @@ class SiteServer:
     def __repr__(self) -> str:
         where = self.base_url if self.running else "stopped"
         return f"SiteServer({str(self.root)!r}, {where})"
-
-
-# -- route helpers ---------------------------------------------------------------------------
-def static_route(
-    body: bytes | str,
-    *,
-    status: int = 200,
-    content_type: str = "text/html; charset=utf-8",
-    headers: Mapping[str, str] | None = None,
-) -> Route:
-    """A route that always answers the same thing (a ``str`` body is sent as UTF-8)."""
-    data = body.encode() if isinstance(body, str) else body
-    all_headers = {"Content-Type": content_type, **(headers or {})}
-
-    def route() -> tuple[int, dict[str, str], bytes]:
-        return status, dict(all_headers), data
-
-    return route
-
-
-def redirect_route(location: str, *, status: int = 301) -> Route:
-    """A redirect; ``location`` may start with ``{{BASE}}`` or be a path."""
-    return static_route(b"", status=status, headers={"Location": location})
-
-
-# -- the demo outlets ------------------------------------------------------------------------
-def load_manifest(path: Path = MANIFEST_PATH) -> dict[str, object]:
-    data: dict[str, object] = json.loads(path.read_text(encoding="utf-8"))
-    return data
-
-
-class PortInUseError(RuntimeError):
-    """A demo outlet's port cannot be bound; the message says which and what to do."""
-
-
-def serve_demo(
-    root: Path = DEMO_ROOT,
-    sites: tuple[str, ...] = DEMO_SITES,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 0,
-) -> dict[str, SiteServer]:
-    """Start one server per outlet and return them by name; the caller stops them.
-
-    ``port=0`` gives each an ephemeral port. With a fixed ``port`` each outlet gets
-    ``port`` plus its place in :data:`DEMO_SITES`, so an outlet served alone has the same
-    address as when served with the others; a port already taken raises
-    :class:`PortInUseError`.
-    """
-    servers: dict[str, SiteServer] = {}
-    try:
-        for index, name in enumerate(sites):
-            offset = DEMO_SITES.index(name) if name in DEMO_SITES else index
-            site_port = port + offset if port else 0
-            try:
-                servers[name] = SiteServer(root / name, host=host, port=site_port).start()
-            except OSError as exc:
-                raise PortInUseError(
-                    f"cannot serve the demo outlet {name} on {host}:{site_port}: "
-                    f"{exc.strerror or exc}. Is another `newscrawl demo --serve` running? "
-                    "Choose other ports with --port N (the articles then get new addresses)."
-                ) from exc
-    except BaseException:
-        stop_all(servers)
-        raise
-    return servers
-
-
-def stop_all(servers: Mapping[str, SiteServer]) -> None:
-    for server in servers.values():
-        server.stop()
-
-
-@contextmanager
-def demo_servers(
-    root: Path = DEMO_ROOT, sites: tuple[str, ...] = DEMO_SITES, *, port: int = 0
-) -> Iterator[dict[str, SiteServer]]:
-    """``with demo_servers() as servers:`` the demo outlets, stopped on exit."""
-    servers = serve_demo(root, sites, port=port)
-    try:
-        yield servers
-    finally:
-        stop_all(servers)
-
-
-@contextmanager
-def stop_signals() -> Iterator[threading.Event]:
-    """An event set by Ctrl-C or SIGTERM while the block runs, whatever handlers were before.
-
-    Scrapy's shutdown handlers outlive its crawl and only ask the (stopped) reactor to stop,
-    so after a crawl Ctrl-C would be swallowed; these handlers replace them. Install them
-    before saying "serving", so a signal sent on reading that line is never missed.
-    """
-    stop = threading.Event()
-
-    def _stop(signum: int, frame: object) -> None:
-        stop.set()
-
-    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-
-
-def wait_until(stop: threading.Event) -> None:
-    # Short waits: signal handlers run in the main thread between them.
-    while not stop.wait(1.0):
-        pass
-
-
-def _toml_string(value: str) -> str:
-    return json.dumps(value)  # a JSON string without control characters is a TOML basic string
-
-
-def demo_sources_toml(servers: Mapping[str, SiteServer]) -> str:
-    """A sources file (TOML) for running servers: gazette by feed, courier by sitemap.
-
-    An outlet not in :data:`DEMO_SOURCES` is crawled as a ``site`` from its home page.
-    """
-    blocks = ["# Demo sources, generated for servers on 127.0.0.1; valid while they run.\n"]
-    for name, server in servers.items():
-        kind, entry = DEMO_SOURCES.get(name, ("site", "/"))
-        lines = [
-            "[[source]]",
-            f"name = {_toml_string(name)}",
-            f"kind = {_toml_string(kind)}",
-            f"homepage = {_toml_string(server.url('/'))}",
-            f"urls = [{_toml_string(server.url(entry))}]",
-            "since_days = 0  # the demo news is from May 2024: keep every entry",
-        ]
-        if kind == "site":
-            lines += ["max_pages = 200", f"allow = [{_toml_string(DATED_PATH)}]"]
-        blocks.append("\n".join(lines) + "\n")
-    return "\n".join(blocks)
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m newscrawl.demo.server",
-        description="Serve the bundled demo news sites on 127.0.0.1 until Ctrl-C.",
-    )
-    parser.add_argument("site", nargs="?", choices=DEMO_SITES, help="one outlet (default: all)")
-    parser.add_argument(
-        "--port",
-        type=int,
-        default=DEMO_PORT,
-        help="port of the gazette, the courier gets the next one (default: %(default)s, the "
-        "addresses `newscrawl demo` stores; 0: any free ports)",
-    )
-    parser.add_argument(
-        "--sources",
-        action="store_true",
-        help="print a sources.toml for the servers on stdout (the server lines go to stderr)",
-    )
-    args = parser.parse_args(argv)
-    sites = (args.site,) if args.site else DEMO_SITES
-    with stop_signals() as stop:
-        try:
-            servers = serve_demo(sites=sites, port=args.port)
-        except PortInUseError as exc:
-            parser.exit(1, f"error: {exc}\n")
-        try:
-            for name, server in servers.items():
-                print(f"{name}: {server.base_url}/", file=sys.stderr, flush=True)  # noqa: T201
-            if args.sources:
-                print(demo_sources_toml(servers), end="", flush=True)  # noqa: T201
-            wait_until(stop)
-        finally:
-            stop_all(servers)
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -7,9 +7,11 @@ from functools import lru_cache
 from typing import Final
 
 # Chinese and Japanese are written without spaces: each ideograph or kana counts as a word,
-# as word processors count them, so a Japanese article is not "too short".
+# as word processors count them, so a Japanese article is not "too short" (and near-duplicate
+# shingles, newscrawl/dedupe/minhash.py, are character n-grams there).
 _CJK: Final = r"\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-_WORD: Final = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+WORD: Final = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+")
+"""A word: one CJK ideograph or kana, or a run of other word characters."""
 _TOKEN: Final = re.compile(r"\w+")
 
 
@@ -21,12 +23,12 @@ _CACHED_LENGTH: Final = 1000
 def count_words(text: str) -> int:
     if len(text) <= _CACHED_LENGTH:
         return _count_line(text)
-    return len(_WORD.findall(text))
+    return len(WORD.findall(text))
 
 
 @lru_cache(maxsize=8192)
 def _count_line(text: str) -> int:
-    return len(_WORD.findall(text))
+    return len(WORD.findall(text))
 
 
 def line_key(text: str) -> str:
