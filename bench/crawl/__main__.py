@@ -17,17 +17,13 @@ See docs/performance.md for a reading of the figures.
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import platform
-import shutil
 import sys
 import tempfile
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
 
-from bench.crawl.report import checks, git_state, median_run, table
+from bench.crawl.report import checks, finish, machine, median_run, table
 from bench.crawl.run import FAST, REPO, BenchError, RunResult, crawl, extraction_baseline
 from bench.crawl.site import make_stories, write_site
 from newscrawl.demo.server import SiteServer
@@ -134,19 +130,11 @@ def main(argv: list[str] | None = None) -> int:
         f"{baseline['listing_pages_per_s']} listing pages/s "
         f"({baseline['listing_pages']:.0f} pages)"
     )
-    machine = {
-        "commit": git_state(),
-        "nproc": os.cpu_count(),
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "load_avg_before": [round(x, 2) for x in load_before],
-        "load_avg_after": [round(x, 2) for x in os.getloadavg()],
-    }
-    print(f"machine: {machine}")
+    info = machine(load_before)
+    print(f"machine: {info}")
     report = {
-        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "argv": args,
-        "machine": machine,
+        "machine": info,
         "pages": opts.pages,
         "polite_pages": opts.polite_pages,
         "seed": opts.seed,
@@ -155,17 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         "runs": [asdict(r) for r in runs],
         "extraction_baseline": baseline,
     }
-    opts.out.parent.mkdir(parents=True, exist_ok=True)
-    opts.out.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {opts.out}")
-    problems = checks(runs)
-    for problem in problems:
-        print(f"bench.crawl: CHECK FAILED: {problem}", file=sys.stderr)
-    if problems or opts.keep:
-        print(f"(files kept in {work})", file=sys.stderr)
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if problems else 0
+    return finish("bench.crawl", opts.out, report, checks(runs), work, opts.keep)
 
 
 if __name__ == "__main__":

@@ -11,13 +11,13 @@ import json
 import os
 import sqlite3
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bench.crawl.children import run_group
 from newscrawl.demo.server import SiteServer
 from newscrawl.extraction.article import Article
 from newscrawl.extraction.extract import extract_article
@@ -68,20 +68,14 @@ def run_child(
     CPU time (user + system) barely moves when other work shares the machine, unlike the
     elapsed time; it includes the ~1.5 s of Python and Scrapy start-up.
     """
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + timeout
-    while True:
-        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-        if pid:
-            proc.returncode = os.waitstatus_to_exitcode(status)
-            cpu = usage.ru_utime + usage.ru_stime
-            return proc.returncode, usage.ru_maxrss / 1024, cpu  # ru_maxrss: KiB on Linux
-        if time.monotonic() > deadline:
-            proc.kill()
-            proc.wait()
-            raise BenchError(f"{' '.join(cmd[2:5])} did not finish in {timeout:.0f}s; see {log}")
-        time.sleep(0.05)
+    try:
+        group = run_group([cmd], env, [log], timeout, set(), REPO)
+    except TimeoutError:
+        raise BenchError(
+            f"{' '.join(cmd[2:5])} did not finish in {timeout:.0f}s; see {log}"
+        ) from None
+    done = group.finished[0]
+    return done.code, done.peak_rss_mb, group.cpu_s
 
 
 def read_store(db: Path) -> tuple[dict[str, Any], str, int, int]:
