@@ -63,6 +63,8 @@ class Config:
     near_dup_min_length_ratio: float
     near_dup_min_words: int
     near_dup_max_candidates: int
+    redis_url: str
+    frontier_name: str
 
     @classmethod
     def from_settings(cls, settings: BaseSettings) -> Config:
@@ -109,6 +111,8 @@ class Config:
             near_dup_min_length_ratio=as_float("near_dup_min_length_ratio"),
             near_dup_min_words=as_int("near_dup_min_words"),
             near_dup_max_candidates=as_int("near_dup_max_candidates"),
+            redis_url=str(get("redis_url") or ""),
+            frontier_name=str(get("frontier_name") or ""),
         )
 
     @classmethod

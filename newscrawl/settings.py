@@ -76,6 +76,12 @@ NEWSCRAWL_NEAR_DUP_THRESHOLD = 0.7
 NEWSCRAWL_NEAR_DUP_MIN_LENGTH_RATIO = 0.4
 NEWSCRAWL_NEAR_DUP_MIN_WORDS = 30
 NEWSCRAWL_NEAR_DUP_MAX_CANDIDATES = 20
+# A shared frontier (docs/deployment.md, extra `cluster`): with a Redis URL, every crawl
+# process of the same spider and frontier name shares one request queue and one request
+# filter, on one machine or many. Empty: each process has its own, in memory.
+NEWSCRAWL_REDIS_URL = os.environ.get("NEWSCRAWL_REDIS_URL", "")
+# The prefix of the frontier's Redis keys: two deployments or jobs on one Redis need two names.
+NEWSCRAWL_FRONTIER_NAME = os.environ.get("NEWSCRAWL_FRONTIER_NAME", "newscrawl")
 
 # --- politeness ----------------------------------------------------------------------------
 USER_AGENT = f"newscrawl/{__version__} (+{NEWSCRAWL_CONTACT_URL})"
@@ -108,6 +114,10 @@ ITEM_PIPELINES = {
 }
 EXTENSIONS = {
     "newscrawl.store.run_records.RunRecorder": 0,
+}
+# Turns the shared frontier on when NEWSCRAWL_REDIS_URL is set, as each crawler starts.
+ADDONS = {
+    "newscrawl.crawl.frontier.SharedFrontier": 0,
 }
 # A crawler run from cron needs no remote shells into the process.
 TELNETCONSOLE_ENABLED = False

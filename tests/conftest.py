@@ -10,6 +10,9 @@ from hypothesis import settings
 
 from newscrawl.demo.server import SiteServer, load_manifest, serve_demo, stop_all
 
+# the throwaway redis-server fixture, `redis_url`
+pytest_plugins = ["redis_server"]
+
 # CI runs the property tests on a fixed sequence of examples, so a run's verdict can be
 # reproduced; locally each run explores new ones (and keeps failures in .hypothesis/).
 settings.register_profile("ci", derandomize=True, database=None)

@@ -118,3 +118,9 @@ def test_schema_doc_names_every_table_and_column() -> None:
     assert not missing, f"docs/schema.md does not describe {missing}"
     for name in ("articles_fts", "stories", "story_copies", "alembic_version"):
         assert f"`{name}" in documented, name
+
+
+def test_deployment_doc_names_only_real_settings() -> None:
+    named = set(re.findall(r"NEWSCRAWL_[A-Z_]+[A-Z]", (DOCS / "deployment.md").read_text()))
+    assert named, "docs/deployment.md names no setting"
+    assert not [n for n in sorted(named) if not hasattr(settings, n)]

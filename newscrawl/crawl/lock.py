@@ -32,7 +32,8 @@ def lock_path(db_url: str) -> Path:
 
 
 @contextmanager
-def crawl_lock(db_url: str) -> Iterator[Path]:
+def crawl_lock(db_url: str, *, wait: bool = False) -> Iterator[Path]:
+    """Held for the block; ``wait``: until the holder lets go instead of refusing at once."""
     path = lock_path(db_url)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -44,7 +45,7 @@ def crawl_lock(db_url: str) -> Iterator[Path]:
         ) from exc
     with handle:
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             handle.seek(0)
             holder = handle.read().strip() or "unknown"

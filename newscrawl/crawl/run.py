@@ -15,6 +15,8 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.spiderloader import get_spider_loader
 from scrapy.utils.project import get_project_settings
 
+from newscrawl.config import Config
+from newscrawl.crawl.frontier import FrontierError, check_frontier
 from newscrawl.crawl.lock import AlreadyRunningError, LockError, crawl_lock
 from newscrawl.crawl.logfile import RunLog, RunLogError
 from newscrawl.crawl.outcome import EXIT_FAILED, EXIT_LOCKED, exit_status, summary_line
@@ -64,7 +66,8 @@ def run(spider: str, arguments: dict[str, str], settings: Settings, *, verbose: 
     """Check, lock, crawl; raises :class:`RunError` when the run cannot start."""
     try:
         check_settings(settings)
-    except SettingsError as exc:
+        check_frontier(settings)
+    except (SettingsError, FrontierError) as exc:
         raise RunError(str(exc)) from exc
     spiders = sorted(get_spider_loader(settings).list())
     if spider not in spiders:
@@ -77,15 +80,26 @@ def run(spider: str, arguments: dict[str, str], settings: Settings, *, verbose: 
     settings.set("NEWSCRAWL_DB", db_url, priority="cmdline")
     # Our RunLog owns the root handlers: all of it to the run's file, little to stderr.
     settings.set("LOG_INSTALL_ROOT_HANDLER", False, priority="cmdline")
+    shared = bool(Config.from_settings(settings).redis_url)
     try:
-        with crawl_lock(db_url):
+        # The workers of a shared frontier crawl into one store together: the lock only
+        # keeps them from creating or upgrading its schema at the same time.
+        with crawl_lock(db_url, wait=shared):
             check_store(db_url)
-            with RunLog(settings, db_url, verbose=verbose) as log:
-                return _crawl(spider, arguments, settings, log)
+            if not shared:
+                return _logged_crawl(spider, arguments, settings, db_url, verbose=verbose)
+        return _logged_crawl(spider, arguments, settings, db_url, verbose=verbose)
     except AlreadyRunningError as exc:
         raise RunError(str(exc), EXIT_LOCKED) from exc
     except (LockError, RunLogError, StoreError) as exc:
         raise RunError(str(exc)) from exc
+
+
+def _logged_crawl(
+    spider: str, arguments: dict[str, str], settings: Settings, db_url: str, *, verbose: bool
+) -> RunOutcome:
+    with RunLog(settings, db_url, verbose=verbose) as log:
+        return _crawl(spider, arguments, settings, log)
 
 
 def _crawl(spider: str, arguments: dict[str, str], settings: Settings, log: RunLog) -> RunOutcome:
