@@ -3,7 +3,8 @@
 Sentences are filled from a fixed vocabulary of names, places and nouns, so texts read like
 local news (trafilatura takes them for article text) while no two articles are
 near-duplicates. ``bench.crawl`` builds its synthetic site from them and ``bench.store`` its
-100,000-article store.
+100,000-article store. ``ZipfText`` is the word soup ``bench.dedupe scale`` fills its index
+with.
 """
 
 from __future__ import annotations
@@ -92,3 +93,40 @@ def article_text(rng: random.Random, words: int) -> list[str]:
         paragraphs.append(paragraph)
         total += len(paragraph.split())
     return paragraphs
+
+
+VOCABULARY = 20_000
+
+
+class ZipfText:
+    """Word soup for filling an index: Zipf-distributed words of a fixed vocabulary, in paragraphs.
+
+    ``bench.dedupe scale`` fills stores of up to 100,000 articles with it; its figures in
+    docs/dedupe.md (Scale) were measured with this text, so it stays beside the sentences.
+    """
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        words = [f"w{n}" for n in range(VOCABULARY)]
+        weights = [1.0 / (rank + 1) for rank in range(VOCABULARY)]
+        self.words, self.cum = words, list(_accumulate(weights))
+
+    def article(self) -> str:
+        n = self.rng.randint(250, 450)
+        picked = self.rng.choices(self.words, cum_weights=self.cum, k=n)
+        return "\n".join(" ".join(picked[i : i + 60]) for i in range(0, n, 60))
+
+    def near_copy(self, text: str) -> str:
+        # The edits of a syndicated copy: byline and updated line on top, correction below,
+        # last paragraph cut.
+        paragraphs = text.split("\n")
+        kept = paragraphs[:-1] if len(paragraphs) > 3 else paragraphs
+        return "\n".join(["Updated 3:45 p.m. By Maria Lopez, AP", *kept, "Correction: a date."])
+
+
+def _accumulate(weights: list[float]) -> list[float]:
+    total, out = 0.0, []
+    for w in weights:
+        total += w
+        out.append(total)
+    return out
