@@ -145,6 +145,7 @@ class Plan:
     store: str
     processes: int
     frontier: bool
+    settings: dict[str, str] = field(default_factory=dict)
 
 
 class Bench:
@@ -166,9 +167,11 @@ class Bench:
             return self.postgres_url
         raise ScaleError("no PostgreSQL")
 
-    def command(self, spider_args: list[str], frontier: bool) -> list[str]:
+    def command(
+        self, spider_args: list[str], frontier: bool, extra: dict[str, str] | None = None
+    ) -> list[str]:
         cmd = [sys.executable, "-m", "scrapy", "crawl", *spider_args]
-        settings = {**SETTINGS, **dict(s.split("=", 1) for s in self.opts.set)}
+        settings = {**SETTINGS, **dict(s.split("=", 1) for s in self.opts.set), **(extra or {})}
         if frontier:
             settings["NEWSCRAWL_REDIS_URL"] = self.redis_url or ""
         for key, value in settings.items():
@@ -193,7 +196,8 @@ class Bench:
                 raise ScaleError("no Redis")
             redis_flush(self.redis_url)
         args = ["sitemap", "-a", f"url={self.site.base_url}/robots.txt"]
-        cmds = [[*prefix, *self.command(args, plan.frontier)] for _ in range(plan.processes)]
+        cmd = [*prefix, *self.command(args, plan.frontier, plan.settings)]
+        cmds = [cmd] * plan.processes
         logs = [self.work / f"{plan.name}-{k}.log" for k in range(plan.processes)]
         env = {**os.environ, "NEWSCRAWL_DB": db}
         self.site.hits.clear()
@@ -237,6 +241,9 @@ def plans(opts: argparse.Namespace) -> list[Plan]:
     out = []
     for store in opts.stores:
         out.append(Plan(f"{store}-1", store, 1, False))
+        if opts.workers is not None:
+            workers = {"NEWSCRAWL_EXTRACT_WORKERS": str(opts.workers)}
+            out.append(Plan(f"{store}-1-workers-{opts.workers}", store, 1, False, workers))
         out += [Plan(f"{store}-{n}-redis", store, n, True) for n in opts.processes]
     return out
 
@@ -311,13 +318,14 @@ def main(argv: list[str]) -> int:
     add = parser.add_argument
     add("--dataset", type=Path, required=True, help="a folder with html/<id>.html.gz")
     add("--pages", type=int, default=500, help="pages in the site (500)")
-    add("--processes", type=_ints, default=[1, 2, 4], help="with the frontier (1,2,4)")
+    add("--processes", type=_ints, default=[1, 2, 4], help="processes sharing the Redis frontier, a run each (1,2,4)")
     add("--stores", type=lambda v: v.split(","), default=["sqlite", "postgresql"],
         help="sqlite,postgresql")  # fmt: skip
     add("--redis-url", help="a running Redis (default: start one)")
     add("--postgres-url", help="a running PostgreSQL database (default: start a server)")
     add("--memory", nargs="?", type=_ints, const=[2000, 20000], default=[],
         help="also one process at these site sizes, for peak RSS (2000,20000)")  # fmt: skip
+    add("--workers", help="also one process with NEWSCRAWL_EXTRACT_WORKERS=this")
     add("--profile", action="store_true", help="also one process under py-spy")
     add("--set", action="append", default=[], metavar="NAME=VALUE", help="a Scrapy setting")
     add("--timeout", type=float, default=3600, help="seconds per run (3600)")
