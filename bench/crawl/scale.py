@@ -318,9 +318,15 @@ def main(argv: list[str]) -> int:
     add = parser.add_argument
     add("--dataset", type=Path, required=True, help="a folder with html/<id>.html.gz")
     add("--pages", type=int, default=500, help="pages in the site (500)")
-    add("--processes", type=_ints, default=[1, 2, 4], help="processes sharing the Redis frontier, a run each (1,2,4)")
-    add("--stores", type=lambda v: v.split(","), default=["sqlite", "postgresql"],
-        help="sqlite,postgresql")  # fmt: skip
+    add(
+        "--processes",
+        type=_ints,
+        default=[1, 2, 4],
+        help="processes sharing the Redis frontier, a run each (1,2,4)",
+    )
+    add("--stores", type=lambda v: [s for s in v.split(",") if s not in ("", "none")],
+        default=["sqlite", "postgresql"], help="sqlite,postgresql (none: --memory only)",
+    )  # fmt: skip
     add("--redis-url", help="a running Redis (default: start one)")
     add("--postgres-url", help="a running PostgreSQL database (default: start a server)")
     add("--memory", nargs="?", type=_ints, const=[2000, 20000], default=[],
