@@ -172,6 +172,9 @@ class Bench:
     ) -> list[str]:
         cmd = [sys.executable, "-m", "scrapy", "crawl", *spider_args]
         settings = {**SETTINGS, **dict(s.split("=", 1) for s in self.opts.set), **(extra or {})}
+        # Run logs beside the stores, not in the project's data/logs (a PostgreSQL store has
+        # no folder to put them beside).
+        settings.setdefault("NEWSCRAWL_LOG_DIR", str(self.work / "logs"))
         if frontier:
             settings["NEWSCRAWL_REDIS_URL"] = self.redis_url or ""
         for key, value in settings.items():
