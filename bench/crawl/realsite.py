@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import sys
 import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -64,7 +65,7 @@ class RealSite:
         self.pages = pages
         self.hits: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.site = self  # type: ignore[attr-defined]
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
@@ -98,6 +99,13 @@ class RealSite:
     def page_hits(self) -> Counter[str]:
         with self._lock:
             return Counter({p: n for p, n in self.hits.items() if p.startswith("/news/")})
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+        # a crawler closing its idle keep-alive connections at the end is no error
 
 
 class _Handler(BaseHTTPRequestHandler):
