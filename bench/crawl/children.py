@@ -1,10 +1,11 @@
 """Running several crawler processes at once and measuring all their CPU, workers included.
 
-``os.wait4`` on a child gives its peak RSS and its CPU time plus that of the descendants it
-waited for. Extraction workers are forked by a multiprocessing forkserver that the crawl does
-not wait for, so their CPU would be lost; the bench process therefore makes itself a child
-subreaper (Linux ``prctl(PR_SET_CHILD_SUBREAPER)``): orphaned descendants are re-parented to
-it, and it reaps them and adds their CPU to the run's.
+``os.wait4`` on a child gives its CPU time plus that of the descendants it waited for; its
+peak RSS is read from ``/proc/<pid>/status`` (VmHWM) while it runs. Extraction workers are
+forked by a multiprocessing forkserver that the crawl does not wait for, so their CPU would
+be lost; the bench process therefore makes itself a child subreaper (Linux
+``prctl(PR_SET_CHILD_SUBREAPER)``): orphaned descendants are re-parented to it, and it reaps
+them and adds their CPU to the run's.
 """
 
 from __future__ import annotations
@@ -46,6 +47,22 @@ class Group:
         return sum(f.cpu_s for f in self.finished) + self.orphan_cpu_s
 
 
+def _high_water_kib(pid: int) -> int:
+    """The process's peak RSS so far (VmHWM), 0 once it is gone.
+
+    Not ``ru_maxrss``: Linux carries the parent's peak RSS over fork and exec into it, so
+    every child of a large bench process would report at least the bench's own size.
+    """
+    try:
+        with Path(f"/proc/{pid}/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def _children(exclude: set[int]) -> set[int]:
     me, found = os.getpid(), set()
     for entry in Path("/proc").iterdir():
@@ -76,17 +93,20 @@ def run_group(
         with log.open("wb") as out:
             procs.append(subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=out))
     results: dict[int, Finished] = {}
+    peaks = dict.fromkeys((p.pid for p in procs), 0)
     deadline = time.monotonic() + timeout
     while len(results) < len(procs):
         for proc in procs:
             if proc.pid in results:
                 continue
+            peaks[proc.pid] = max(peaks[proc.pid], _high_water_kib(proc.pid))
             pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 proc.returncode = os.waitstatus_to_exitcode(status)
                 cpu = usage.ru_utime + usage.ru_stime
                 wall = time.perf_counter() - started
-                results[pid] = Finished(proc.returncode, cpu, usage.ru_maxrss / 1024, wall)
+                peak = (peaks[pid] or usage.ru_maxrss) / 1024
+                results[pid] = Finished(proc.returncode, cpu, peak, wall)
         if time.monotonic() > deadline:
             for proc in procs:
                 if proc.pid not in results:
