@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import event, func, insert, select
 
+from bench.texts import ZipfText as TextMaker
 from newscrawl.dedupe.decide import find_original
 from newscrawl.dedupe.fingerprint import content_hash
 from newscrawl.dedupe.index import NearDuplicateIndex
@@ -28,39 +29,8 @@ from newscrawl.store.schema import ArticleRow, LshBucketRow, utcnow
 from .common import write_result
 
 SEED = 7
-VOCABULARY = 20_000
 SAMPLE = 2_000
 ROUNDS = 3
-
-
-class TextMaker:
-    """Article-like text: Zipf-distributed words from a fixed vocabulary, in paragraphs."""
-
-    def __init__(self, seed: int) -> None:
-        self.rng = random.Random(seed)
-        words = [f"w{n}" for n in range(VOCABULARY)]
-        weights = [1.0 / (rank + 1) for rank in range(VOCABULARY)]
-        self.words, self.cum = words, list(_accumulate(weights))
-
-    def article(self) -> str:
-        n = self.rng.randint(250, 450)
-        picked = self.rng.choices(self.words, cum_weights=self.cum, k=n)
-        return "\n".join(" ".join(picked[i : i + 60]) for i in range(0, n, 60))
-
-    def near_copy(self, text: str) -> str:
-        # The edits of a syndicated copy: byline and updated line on top, correction below,
-        # last paragraph cut.
-        paragraphs = text.split("\n")
-        kept = paragraphs[:-1] if len(paragraphs) > 3 else paragraphs
-        return "\n".join(["Updated 3:45 p.m. By Maria Lopez, AP", *kept, "Correction: a date."])
-
-
-def _accumulate(weights: list[float]) -> list[float]:
-    total, out = 0.0, []
-    for w in weights:
-        total += w
-        out.append(total)
-    return out
 
 
 def fill(conn: Any, index: NearDuplicateIndex, maker: TextMaker, start: int, stop: int,

@@ -35,7 +35,9 @@ from typing import Any
 
 from sqlalchemy import insert
 
-from bench.crawl import REPO, article_text, git_state, run_child
+from bench.crawl.report import git_state
+from bench.crawl.run import REPO, run_child
+from bench.texts import article_text
 from newscrawl.query import reads as queries
 from newscrawl.store.engine import make_engine
 from newscrawl.store.schema import ArticleRow

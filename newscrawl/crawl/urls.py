@@ -192,6 +192,9 @@ def request_url(url: str) -> str:
     """
     url = _unwrap_amp_cache(url.strip())
     parts = urlsplit(url)
+    if not parts.hostname:
+        # Nothing to fetch (http:////a): rebuilt, its path would become the host next time.
+        return url
     scheme = parts.scheme.lower()
     netloc = _netloc(scheme, parts.hostname, _port(url), parts.username)
     query = _query(parts.query, sort=False) if parts.query else ""

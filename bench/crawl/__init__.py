@@ -1,0 +1,1 @@
+"""Crawl benchmarks: ``python -m bench.crawl`` (docs/performance.md)."""

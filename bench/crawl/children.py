@@ -1,0 +1,130 @@
+"""Running several crawler processes at once and measuring all their CPU, workers included.
+
+``os.wait4`` on a child gives its CPU time plus that of the descendants it waited for; its
+peak RSS is read from ``/proc/<pid>/status`` (VmHWM) while it runs. Extraction workers are
+forked by a multiprocessing forkserver that the crawl does not wait for, so their CPU would
+be lost; the bench process therefore makes itself a child subreaper (Linux
+``prctl(PR_SET_CHILD_SUBREAPER)``): orphaned descendants are re-parented to it, and it reaps
+them and adds their CPU to the run's.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PR_SET_CHILD_SUBREAPER = 36
+
+
+def become_subreaper() -> bool:
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False  # not Linux: orphans' CPU is not counted (said in the report)
+
+
+@dataclass
+class Finished:
+    code: int
+    cpu_s: float
+    peak_rss_mb: float
+    wall_s: float
+
+
+@dataclass
+class Group:
+    """Children started together; ``orphan_cpu_s`` is the CPU of descendants reaped later."""
+
+    finished: list[Finished] = field(default_factory=list)
+    orphan_cpu_s: float = 0.0
+
+    @property
+    def cpu_s(self) -> float:
+        return sum(f.cpu_s for f in self.finished) + self.orphan_cpu_s
+
+
+def _high_water_kib(pid: int) -> int:
+    """The process's peak RSS so far (VmHWM), 0 once it is gone.
+
+    Not ``ru_maxrss``: Linux carries the parent's peak RSS over fork and exec into it, so
+    every child of a large bench process would report at least the bench's own size.
+    """
+    try:
+        with Path(f"/proc/{pid}/status").open(encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _children(exclude: set[int]) -> set[int]:
+    me, found = os.getpid(), set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) in exclude:
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == me:  # field 4, ppid
+            found.add(int(entry.name))
+    return found
+
+
+def run_group(
+    commands: list[list[str]],
+    env: dict[str, str],
+    logs: list[Path],
+    timeout: float,
+    keep: set[int],
+    cwd: Path,
+) -> Group:
+    """Start every command at once; wait for all, then for their orphans (not ``keep``)."""
+    group = Group()
+    started = time.perf_counter()
+    procs = []
+    for cmd, log in zip(commands, logs, strict=True):
+        with log.open("wb") as out:
+            procs.append(subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=out))
+    results: dict[int, Finished] = {}
+    peaks = dict.fromkeys((p.pid for p in procs), 0)
+    deadline = time.monotonic() + timeout
+    while len(results) < len(procs):
+        for proc in procs:
+            if proc.pid in results:
+                continue
+            peaks[proc.pid] = max(peaks[proc.pid], _high_water_kib(proc.pid))
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                proc.returncode = os.waitstatus_to_exitcode(status)
+                cpu = usage.ru_utime + usage.ru_stime
+                wall = time.perf_counter() - started
+                peak = (peaks[pid] or usage.ru_maxrss) / 1024
+                results[pid] = Finished(proc.returncode, cpu, peak, wall)
+        if time.monotonic() > deadline:
+            for proc in procs:
+                if proc.pid not in results:
+                    proc.kill()
+                    proc.wait()
+            raise TimeoutError(f"crawls did not finish in {timeout:.0f}s; see {logs[0].parent}")
+        time.sleep(0.05)
+    group.finished = [results[p.pid] for p in procs]
+    # Orphans (a forkserver and its workers) end when they notice their parent is gone.
+    keep = keep | {os.getpid()}
+    reap_deadline = time.monotonic() + 15
+    while (orphans := _children(keep)) and time.monotonic() < reap_deadline:
+        for pid in orphans:
+            try:
+                done, _status, usage = os.wait4(pid, os.WNOHANG)
+            except ChildProcessError:
+                continue
+            if done:
+                group.orphan_cpu_s += usage.ru_utime + usage.ru_stime
+        time.sleep(0.05)
+    return group
