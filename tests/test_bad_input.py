@@ -147,7 +147,7 @@ def test_a_database_url_without_its_driver(tmp_path: Path) -> None:
 def test_a_database_server_that_does_not_answer(tmp_path: Path) -> None:
     proc = run([*SCRAPY, "crawl", *FEED], "postgresql+psycopg://crawler@127.0.0.1:9/news")
     assert_one_line_error(
-        proc, "cannot open the store at postgresql+psycopg://crawler@127.0.0.1:9/news: connection"
+        proc, "cannot connect to postgresql+psycopg://crawler@127.0.0.1:9/news: connection"
     )
 
 

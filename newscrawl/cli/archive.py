@@ -38,6 +38,7 @@ def reextract(db: str | None, since: datetime | None, source: str | None) -> Non
     Example:
         newscrawl reextract --source gazette --since 2024-05-01
     """
+    from newscrawl.config import Config
     from newscrawl.crawl.run import project_settings
     from newscrawl.store.engine import make_engine
     from newscrawl.store.reextract import reextract as run
@@ -47,7 +48,7 @@ def reextract(db: str | None, since: datetime | None, source: str | None) -> Non
     # Writers take the write lock when they begin, as the crawl's store does.
     engine = make_engine(url, create=False, writer=True)
     try:
-        min_words = project_settings().getint("NEWSCRAWL_MIN_WORDS", 50)
+        min_words = Config.from_settings(project_settings()).min_words
         report = run(engine, since=since, source=source, min_words=min_words)
     finally:
         engine.dispose()
