@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit, urlunsplit
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from newscrawl.dedupe.index import Duplicate
-from newscrawl.store.schema import ArticleRow, ArticleUrlRow
+from newscrawl.store.schema import ARTICLE_URLS, ARTICLES
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -29,6 +29,23 @@ if TYPE_CHECKING:
 # Stored rows with one text that are read: exact copies of one text are few, and a text
 # shared by more rows (a boilerplate stub) is no address evidence.
 MAX_SAME_TEXT_ROWS: Final = 50
+
+# Built once: they run for every new article (see newscrawl/store/schema.py).
+_SAME_TEXT: Final = (
+    select(ARTICLES.c.id, ARTICLES.c.duplicate_of)
+    .where(ARTICLES.c.content_hash == bindparam("digest"))
+    .order_by(ARTICLES.c.duplicate_of.is_not(None), ARTICLES.c.id)
+    .limit(MAX_SAME_TEXT_ROWS)
+)
+_ADDRESSES_OF: Final = (
+    select(ARTICLES.c.id, ARTICLES.c.url)
+    .where(ARTICLES.c.id.in_(bindparam("ids", expanding=True)))
+    .union_all(
+        select(ARTICLE_URLS.c.article_id, ARTICLE_URLS.c.url).where(
+            ARTICLE_URLS.c.article_id.in_(bindparam("ids", expanding=True))
+        )
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,12 +69,7 @@ class Decision:
 
 def same_text(conn: Connection, digest: str) -> list[StoredText]:
     """Stored articles with this content hash, originals first, then oldest first."""
-    rows = conn.execute(
-        select(ArticleRow.id, ArticleRow.duplicate_of)
-        .where(ArticleRow.content_hash == digest)
-        .order_by(ArticleRow.duplicate_of.is_not(None), ArticleRow.id)
-        .limit(MAX_SAME_TEXT_ROWS)
-    )
+    rows = conn.execute(_SAME_TEXT, {"digest": digest})
     return [StoredText(row.id, row.duplicate_of) for row in rows]
 
 
@@ -79,15 +91,7 @@ def query_variant_of(
         return None
     ids = [stored.id for stored in same]
     bases = {without_query(url) for url in addresses}
-    known = conn.execute(
-        select(ArticleRow.id, ArticleRow.url)
-        .where(ArticleRow.id.in_(ids))
-        .union_all(
-            select(ArticleUrlRow.article_id, ArticleUrlRow.url).where(
-                ArticleUrlRow.article_id.in_(ids)
-            )
-        )
-    ).all()
+    known = conn.execute(_ADDRESSES_OF, {"ids": ids}).all()
     matches = sorted(article_id for article_id, url in known if without_query(url) in bases)
     return matches[0] if matches else None
 

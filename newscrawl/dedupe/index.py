@@ -18,7 +18,7 @@ from newscrawl import settings as project_settings
 from newscrawl.dedupe import minhash
 from newscrawl.dedupe.fingerprint import Fingerprint, TextSignature, content_hash
 from newscrawl.store.backends import insert_ignoring_duplicates
-from newscrawl.store.schema import ArticleRow, LshBucketRow
+from newscrawl.store.schema import LSH_BUCKETS, ArticleRow, LshBucketRow
 
 if TYPE_CHECKING:
     from sqlalchemy import Select
@@ -186,7 +186,7 @@ class NearDuplicateIndex:
         if not signature.band_keys:
             return
         conn.execute(
-            insert_ignoring_duplicates(conn, LshBucketRow),
+            insert_ignoring_duplicates(conn, LSH_BUCKETS),
             [
                 {"band": band, "bucket": key, "article_id": article_id}
                 for band, key in enumerate(signature.band_keys)

@@ -16,12 +16,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Final
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 
 from newscrawl.crawl.urls import normalize_url
 from newscrawl.dedupe.decide import Decision, find_original, query_variant_of, same_text
 from newscrawl.store.pages import save_page
-from newscrawl.store.schema import ArticleRow, ArticleUrlRow, DuplicateDecisionRow
+from newscrawl.store.schema import (
+    ARTICLE_URLS,
+    ARTICLES,
+    DUPLICATE_DECISIONS,
+    ArticleRow,
+    ArticleUrlRow,
+)
 from newscrawl.store.versions import keep_version
 
 if TYPE_CHECKING:
@@ -57,6 +63,21 @@ class Outcome:
 
 
 FAILED: Final = Outcome("failed")
+
+# The statements run for every new article, built once (see newscrawl/store/schema.py).
+_ID_BY_URL: Final = select(ARTICLES.c.id).where(ARTICLES.c.url == bindparam("url"))
+_ID_BY_ALIAS: Final = (
+    select(ARTICLE_URLS.c.article_id)
+    .where(ARTICLE_URLS.c.url.in_(bindparam("urls", expanding=True)))
+    .order_by(ARTICLE_URLS.c.first_seen_at)
+    .limit(1)
+)
+_KNOWN_ALIASES: Final = select(ARTICLE_URLS.c.url).where(
+    ARTICLE_URLS.c.url.in_(bindparam("urls", expanding=True))
+)
+_INSERT_ARTICLE: Final = insert(ARTICLES).returning(ARTICLES.c.id)
+_INSERT_ALIAS: Final = insert(ARTICLE_URLS)
+_INSERT_DECISION: Final = insert(DUPLICATE_DECISIONS)
 
 
 class MissingFingerprintError(ValueError):
@@ -104,14 +125,9 @@ class ArticleWriter:
 
     # --- an article known by one of its addresses ----------------------------------------------
     def _known_id(self, conn: Connection, identity: str, aliases: set[str]) -> int | None:
-        row_id = conn.execute(select(ArticleRow.id).where(ArticleRow.url == identity)).scalar()
+        row_id: int | None = conn.execute(_ID_BY_URL, {"url": identity}).scalar()
         if row_id is None:
-            row_id = conn.execute(
-                select(ArticleUrlRow.article_id)
-                .where(ArticleUrlRow.url.in_(sorted(aliases)))
-                .order_by(ArticleUrlRow.first_seen_at)
-                .limit(1)
-            ).scalar()
+            row_id = conn.execute(_ID_BY_ALIAS, {"urls": sorted(aliases)}).scalar()
         return row_id
 
     def _update(
@@ -211,9 +227,7 @@ class ArticleWriter:
             first_seen_at=now,
             last_seen_at=now,
         )
-        row_id: int = conn.execute(
-            insert(ArticleRow).values(**values).returning(ArticleRow.id)
-        ).scalar_one()
+        row_id: int = conn.execute(_INSERT_ARTICLE, values).scalar_one()
         return row_id
 
     # --- rows beside the article -----------------------------------------------------------------
@@ -224,22 +238,19 @@ class ArticleWriter:
         return True
 
     def _add_aliases(self, conn: Connection, row_id: int, aliases: set[str], now: datetime) -> None:
-        known = set(
-            conn.execute(
-                select(ArticleUrlRow.url).where(ArticleUrlRow.url.in_(sorted(aliases)))
-            ).scalars()
-        )
+        known = set(conn.execute(_KNOWN_ALIASES, {"urls": sorted(aliases)}).scalars())
         new = [{"url": u, "article_id": row_id, "first_seen_at": now} for u in aliases - known]
         if new:
-            conn.execute(insert(ArticleUrlRow), new)
+            conn.execute(_INSERT_ALIAS, new)
 
     def _record(
         self, conn: Connection, decision: Decision, run_id: int | None, now: datetime
     ) -> None:
         conn.execute(
-            insert(DuplicateDecisionRow).values(
-                run_id=run_id, url=decision.url, article_id=decision.article_id,
-                original_id=decision.original_id, kind=decision.kind,
-                similarity=decision.similarity, decided_at=now,
-            )
+            _INSERT_DECISION,
+            {
+                "run_id": run_id, "url": decision.url, "article_id": decision.article_id,
+                "original_id": decision.original_id, "kind": decision.kind,
+                "similarity": decision.similarity, "decided_at": now,
+            },
         )  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
@@ -38,8 +39,8 @@ from newscrawl.store.schema import ArticleRow
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from sqlalchemy import Table
     from sqlalchemy.engine import Connection, Engine
-    from sqlalchemy.orm import DeclarativeBase
     from sqlalchemy.sql import FromClause
     from sqlalchemy.sql.dml import Insert
     from sqlalchemy.sql.elements import ColumnElement
@@ -244,10 +245,15 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
-def insert_ignoring_duplicates(conn: Connection, table: type[DeclarativeBase]) -> Insert:
+def insert_ignoring_duplicates(conn: Connection, table: Table) -> Insert:
     """``INSERT`` that skips rows whose key is already stored, in the dialect's spelling."""
-    if conn.dialect.name == "postgresql":
+    return _insert_ignoring(conn.dialect.name, table)
+
+
+@cache  # built once per table: it runs for every stored article
+def _insert_ignoring(dialect: str, table: Table) -> Insert:
+    if dialect == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
-    if conn.dialect.name == "sqlite":
+    if dialect == "sqlite":
         return sqlite.insert(table).on_conflict_do_nothing()
-    raise NotImplementedError(f"newscrawl does not write to {conn.dialect.name} databases")
+    raise NotImplementedError(f"newscrawl does not write to {dialect} databases")

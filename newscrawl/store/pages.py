@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import bindparam, delete, func, insert, select
 
-from newscrawl.store.schema import ArticlePageRow
+from newscrawl.store.schema import ARTICLE_PAGES, ArticlePageRow
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -23,6 +23,10 @@ if TYPE_CHECKING:
 # page against 5.2 ms at zlib's default 6, for 23.5% of the fetched size against 19.7%;
 # keeping pages was the largest CPU cost of a crawl outside extraction (docs/performance.md).
 COMPRESSION_LEVEL = 1
+
+# Built once: they run for every stored article (see newscrawl/store/schema.py).
+_DELETE_PAGE: Final = delete(ARTICLE_PAGES).where(ARTICLE_PAGES.c.article_id == bindparam("id"))
+_INSERT_PAGE: Final = insert(ARTICLE_PAGES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,8 +46,8 @@ def save_page(conn: Connection, article_id: int, url: str, body: bytes, now: dat
         "body": zlib.compress(body, COMPRESSION_LEVEL),
     }
     # Delete and insert rather than an upsert: portable, and in the caller's transaction.
-    conn.execute(delete(ArticlePageRow).where(ArticlePageRow.article_id == article_id))
-    conn.execute(insert(ArticlePageRow).values(**values))
+    conn.execute(_DELETE_PAGE, {"id": article_id})
+    conn.execute(_INSERT_PAGE, values)
 
 
 def page_body(compressed: bytes) -> bytes:
