@@ -18,7 +18,7 @@ from newscrawl.cli.group import cli
 from newscrawl.cli.options import date_options, db_option, open_store
 from newscrawl.cli.output import write_csv, write_json, write_jsonl
 from newscrawl.query import reads as queries
-from newscrawl.store.schema import ArticleRow, UTCDateTime, UTCText, as_utc
+from newscrawl.store.schema import ARTICLES, UTCDateTime, UTCText, as_utc
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -98,7 +98,7 @@ def arrow_schema() -> Any:
             return pa.float64()
         return pa.string()
 
-    return pa.schema([(c.name, arrow_type(c)) for c in ArticleRow.__table__.columns])
+    return pa.schema([(c.name, arrow_type(c)) for c in ARTICLES.columns])
 
 
 def write_parquet(rows: Iterator[dict[str, Any]], path: Path) -> int:

@@ -201,7 +201,7 @@ class ArticleWriter:
                 return variant, replace(updated, kind="aliased")
             duplicate = find_original(conn, self.index, fingerprint, same)
         row_id = self._insert(conn, item, fingerprint.content_hash, duplicate)
-        page_kept = self._keep_page(conn, row_id, item, normalize_url(item.article.url))
+        page_kept = self._keep_page(conn, row_id, item, normalize_url(item.article.url), new=True)
         if duplicate is None:
             if self.detect_duplicates:
                 self.index.add(conn, row_id, fingerprint.signature)
@@ -231,10 +231,12 @@ class ArticleWriter:
         return row_id
 
     # --- rows beside the article -----------------------------------------------------------------
-    def _keep_page(self, conn: Connection, row_id: int, item: ArticleItem, url: str) -> bool:
+    def _keep_page(
+        self, conn: Connection, row_id: int, item: ArticleItem, url: str, *, new: bool = False
+    ) -> bool:
         if not self.keep_pages or item.page is None:
             return False
-        save_page(conn, row_id, url, item.page, item.fetched_at)
+        save_page(conn, row_id, url, item.page, item.fetched_at, new=new)
         return True
 
     def _add_aliases(self, conn: Connection, row_id: int, aliases: set[str], now: datetime) -> None:

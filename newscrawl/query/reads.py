@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from newscrawl.crawl.outcome import failed_sources, summarize_run
 from newscrawl.crawl.urls import normalize_url
 from newscrawl.store import backends
-from newscrawl.store.schema import ArticleRow, ArticleUrlRow, CrawlRunRow
+from newscrawl.store.schema import ARTICLES, CRAWL_RUNS, ArticleRow, ArticleUrlRow
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,10 +30,10 @@ if TYPE_CHECKING:
     from sqlalchemy.sql import Select
     from sqlalchemy.sql.elements import ColumnElement
 
-A = ArticleRow.__table__.c
-R = CrawlRunRow.__table__.c
+A = ARTICLES.c
+R = CRAWL_RUNS.c
 RUN_LIST_COLUMNS: Final = ("id", "spider", "started_at", "finished_at", "status")
-EXPORT_COLUMNS: Final = tuple(c.name for c in ArticleRow.__table__.columns)
+EXPORT_COLUMNS: Final = tuple(c.name for c in ARTICLES.columns)
 SEARCH_COLUMNS: Final = ("id", "source", "published_at", "title", "url", "snippet")
 COPY_COLUMNS: Final = (
     "story_id", "article_id", "kind", "similarity", "source", "published_at", "title", "url",
@@ -202,7 +202,7 @@ def article(engine: Engine, reference: str) -> dict[str, Any] | None:
         article_id = find_article(conn, reference)
         if article_id is None:
             return None
-        row = conn.execute(select(ArticleRow.__table__).where(A.id == article_id)).mappings().one()
+        row = conn.execute(select(ARTICLES).where(A.id == article_id)).mappings().one()
         addresses = conn.execute(
             select(ArticleUrlRow.url)
             .where(ArticleUrlRow.article_id == article_id)
@@ -214,7 +214,7 @@ def article(engine: Engine, reference: str) -> dict[str, Any] | None:
 
 
 def export_statement(filters: Filters) -> Select[Any]:
-    return select(ArticleRow.__table__).where(*filters.clauses()).order_by(A.id)
+    return select(ARTICLES).where(*filters.clauses()).order_by(A.id)
 
 
 def export_rows(engine: Engine, filters: Filters | None = None) -> Listing:

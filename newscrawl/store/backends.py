@@ -34,7 +34,7 @@ from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from newscrawl.store.engine import BUSY_TIMEOUT_MS, sqlite_path
 from newscrawl.store.migrations.frozen_ddl import SQLITE_FTS_DDL, SQLITE_VIEWS_DDL
-from newscrawl.store.schema import ArticleRow
+from newscrawl.store.schema import ARTICLES
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
 
 POSTGRESQL: Final = "postgresql"
-A = ArticleRow.__table__.c
+A = ARTICLES.c
 HIGHLIGHT: Final = ("[", "]")
 SNIPPET_WORDS: Final = 24
 
@@ -67,7 +67,7 @@ POSTGRESQL_DDL: Final = (
     f"CREATE INDEX {SEARCH_INDEX} ON articles USING GIN ({SEARCH_COLUMN})",
     # Named columns, not *: the search column is the index's business, not the analysts'.
     "CREATE VIEW stories AS SELECT "
-    + ", ".join(c.name for c in ArticleRow.__table__.columns)
+    + ", ".join(c.name for c in ARTICLES.columns)
     + " FROM articles WHERE duplicate_of IS NULL",
     SQLITE_VIEWS_DDL[1].replace("CREATE VIEW IF NOT EXISTS", "CREATE VIEW"),
 )
@@ -116,7 +116,7 @@ class Search:
 
 def search(dialect: str, query: str) -> Search:
     """``query`` in the backend's search syntax: websearch on PostgreSQL, FTS5 on SQLite."""
-    articles = ArticleRow.__table__
+    articles = ARTICLES
     if dialect == POSTGRESQL:
         config: ColumnElement[Any] = literal_column(f"'{TEXT_SEARCH_CONFIG}'::regconfig")
         wanted = func.websearch_to_tsquery(config, query)

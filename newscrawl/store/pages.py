@@ -36,8 +36,13 @@ class PagesSize:
     fetched_bytes: int  # as fetched
 
 
-def save_page(conn: Connection, article_id: int, url: str, body: bytes, now: datetime) -> None:
-    """Keep ``body`` as the page of ``article_id``, replacing the one kept before."""
+def save_page(
+    conn: Connection, article_id: int, url: str, body: bytes, now: datetime, *, new: bool = False
+) -> None:
+    """Keep ``body`` as the page of ``article_id``, replacing the one kept before.
+
+    ``new``: the article row was inserted in this transaction, so it has no page to replace.
+    """
     values = {
         "article_id": article_id,
         "url": url,
@@ -46,7 +51,8 @@ def save_page(conn: Connection, article_id: int, url: str, body: bytes, now: dat
         "body": zlib.compress(body, COMPRESSION_LEVEL),
     }
     # Delete and insert rather than an upsert: portable, and in the caller's transaction.
-    conn.execute(_DELETE_PAGE, {"id": article_id})
+    if not new:
+        conn.execute(_DELETE_PAGE, {"id": article_id})
     conn.execute(_INSERT_PAGE, values)
 
 

@@ -256,10 +256,11 @@ class LshBucketRow(Base):
 
 Index("ix_articles_source_published", ArticleRow.source, ArticleRow.published_at)
 
-# The Core tables, for the write path's statements, which are built once at import and run
-# for every article: an ORM-enabled statement (``insert(ArticleRow)``) goes through the ORM's
-# compile step on each execution, which cost more than SQLite running it.
+# The Core tables, for statements on them: the write path's are built once at import and
+# run for every article, and an ORM-enabled statement (``insert(ArticleRow)``) goes through
+# the ORM's compile step on each execution, which cost more than SQLite running it.
 ARTICLES: Final = cast("Table", ArticleRow.__table__)
+CRAWL_RUNS: Final = cast("Table", CrawlRunRow.__table__)
 ARTICLE_URLS: Final = cast("Table", ArticleUrlRow.__table__)
 ARTICLE_PAGES: Final = cast("Table", ArticlePageRow.__table__)
 DUPLICATE_DECISIONS: Final = cast("Table", DuplicateDecisionRow.__table__)
