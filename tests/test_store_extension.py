@@ -10,6 +10,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.crawl.conditional import ConditionalRequests
 from newscrawl.crawl.deltafetch import DeltaFetch
+from newscrawl.store.engine import CACHE_KIB
 from newscrawl.store.extension import StoreExtension
 from newscrawl.store.run_records import RunRecorder
 from pipelines.store import StorePipeline
@@ -50,3 +51,15 @@ def test_a_crawl_with_no_store_component_never_opens_the_store(db: Path) -> None
     crawler = get_crawler(Spider, {"NEWSCRAWL_DB": f"sqlite:///{db}"})
     build_from_crawler(StoreExtension, crawler).close()
     assert not db.exists()
+
+
+def test_the_crawls_store_connection_has_a_bounded_cache_and_no_memory_map(db: Path) -> None:
+    # Pages read through a memory map count in the crawl's resident memory, which then grew
+    # with the store (issue 10: 3.7x at 20,000 pages); a page cache has a fixed ceiling.
+    crawler = get_crawler(Spider, {"NEWSCRAWL_DB": f"sqlite:///{db}"})
+    extension = build_from_crawler(StoreExtension, crawler)
+    assert extension.engine is not None
+    with extension.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA mmap_size").scalar() == 0
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -CACHE_KIB
+    extension.close()
