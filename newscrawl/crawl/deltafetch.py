@@ -11,16 +11,16 @@ checked: listings, feeds and sitemaps must be fetched every run to discover new 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from scrapy.exceptions import IgnoreRequest
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from newscrawl.config import is_truthy
 from newscrawl.crawl.urls import normalize_url
 from newscrawl.store.extension import StoreComponent
-from newscrawl.store.schema import ArticleUrlRow
+from newscrawl.store.schema import ARTICLE_URLS
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ARTICLE_META = "newscrawl_article"
+# Built once: one lookup per article request, and an ORM select built per call cost about
+# as much as the lookup itself.
+_KNOWN: Final = select(ARTICLE_URLS.c.article_id).where(ARTICLE_URLS.c.url == bindparam("url"))
 
 
 class DeltaFetch(StoreComponent):
@@ -54,9 +57,7 @@ class DeltaFetch(StoreComponent):
         url = normalize_url(request.url)
         try:
             with self.engine.connect() as conn:
-                known = conn.execute(
-                    select(ArticleUrlRow.article_id).where(ArticleUrlRow.url == url)
-                ).first()
+                known = conn.execute(_KNOWN, {"url": url}).first()
         except SQLAlchemyError:
             # The store being unreadable must not stop the crawl: fetch, and let the store
             # decide; worst case the page is downloaded once more.
