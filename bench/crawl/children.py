@@ -33,6 +33,9 @@ class Finished:
     cpu_s: float
     peak_rss_mb: float
     wall_s: float
+    # the largest peak among the process's descendants (its extraction workers), read about
+    # once a second while they run
+    descendants_peak_rss_mb: float = 0.0
 
 
 @dataclass
@@ -63,17 +66,36 @@ def _high_water_kib(pid: int) -> int:
     return 0
 
 
-def _children(exclude: set[int]) -> set[int]:
-    me, found = os.getpid(), set()
+def _parents() -> dict[int, int]:
+    """Every process's parent (field 4 of ``/proc/<pid>/stat``)."""
+    found = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit() or int(entry.name) in exclude:
+        if not entry.name.isdigit():
             continue
         try:
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == me:  # field 4, ppid
-            found.add(int(entry.name))
+        found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return found
+
+
+def _children(exclude: set[int]) -> set[int]:
+    me = os.getpid()
+    return {pid for pid, ppid in _parents().items() if ppid == me and pid not in exclude}
+
+
+def _descendants(roots: set[int]) -> dict[int, int]:
+    """Each descendant of ``roots`` with the root it descends from."""
+    parents = _parents()
+    found = {}
+    for pid in parents:
+        at, seen = pid, 0
+        while at in parents and seen < 64:
+            at, seen = parents[at], seen + 1
+            if at in roots:
+                found[pid] = at
+                break
     return found
 
 
@@ -94,8 +116,14 @@ def run_group(
             procs.append(subprocess.Popen(cmd, cwd=cwd, env=env, stdout=out, stderr=out))
     results: dict[int, Finished] = {}
     peaks = dict.fromkeys((p.pid for p in procs), 0)
+    worker_peaks = dict.fromkeys((p.pid for p in procs), 0)
     deadline = time.monotonic() + timeout
+    next_scan = 0.0
     while len(results) < len(procs):
+        if time.monotonic() >= next_scan:
+            for pid, root in _descendants(set(peaks) - set(results)).items():
+                worker_peaks[root] = max(worker_peaks[root], _high_water_kib(pid))
+            next_scan = time.monotonic() + 1.0
         for proc in procs:
             if proc.pid in results:
                 continue
@@ -106,7 +134,8 @@ def run_group(
                 cpu = usage.ru_utime + usage.ru_stime
                 wall = time.perf_counter() - started
                 peak = (peaks[pid] or usage.ru_maxrss) / 1024
-                results[pid] = Finished(proc.returncode, cpu, peak, wall)
+                workers = worker_peaks[pid] / 1024
+                results[pid] = Finished(proc.returncode, cpu, peak, wall, workers)
         if time.monotonic() > deadline:
             for proc in procs:
                 if proc.pid not in results:

@@ -107,7 +107,8 @@ SCALE_COLUMNS = (
     ("pages/s", "pages_per_s", "{:.1f}"), ("x extraction-only", "vs_extraction_only", "{:.2f}"),
     ("CPU s", "cpu_s", "{:.1f}"), ("CPU ms/page", "cpu_ms_per_page", "{:.1f}"),
     ("outside extraction ms/page", "outside_extraction_ms_per_page", "{:.1f}"),
-    ("peak RSS MiB", "peak_rss_mb", "{}"), ("load", "load_1m", "{:.1f}"),
+    ("peak RSS MiB", "peak_rss_mb", "{}"), ("worker peak RSS MiB", "worker_peak_rss_mb", "{}"),
+    ("load", "load_1m", "{:.1f}"),
 )  # fmt: skip
 
 

@@ -2,6 +2,7 @@
 
     .venv/bin/python -m bench.crawl scale --dataset /work/shared/bench/extraction/scrapinghub
     .venv/bin/python -m bench.crawl scale --dataset PATH --memory      # peak RSS, 2,000 vs 20,000
+    .venv/bin/python -m bench.crawl scale --dataset PATH --stores none --memory --jobdir
     .venv/bin/python -m bench.crawl scale --dataset PATH --profile     # py-spy, one process
 
 Serves a site of real news pages (``bench.crawl.realsite``: each page with a line of its own,
@@ -80,6 +81,7 @@ class ScaleRun:
     outside_extraction_ms_per_page: float | None = None
     vs_extraction_only: float | None = None
     peak_rss_mb: list[float] = field(default_factory=list)
+    worker_peak_rss_mb: list[float] = field(default_factory=list)  # the largest worker's
     pages_per_process: list[int] = field(default_factory=list)
     status: list[str] = field(default_factory=list)
     load_1m: float = 0.0
@@ -199,8 +201,12 @@ class Bench:
                 raise ScaleError("no Redis")
             redis_flush(self.redis_url)
         args = ["sitemap", "-a", f"url={self.site.base_url}/robots.txt"]
-        cmd = [*prefix, *self.command(args, plan.frontier, plan.settings)]
-        cmds = [cmd] * plan.processes
+        cmds = []
+        for k in range(plan.processes):
+            extra = dict(plan.settings)
+            if self.opts.jobdir:  # each process its own, new: a used one would resume a crawl
+                extra["JOBDIR"] = str(self.work / f"jobdir-{self.serial}-{k}")
+            cmds.append([*prefix, *self.command(args, plan.frontier, extra)])
         logs = [self.work / f"{plan.name}-{k}.log" for k in range(plan.processes)]
         env = {**os.environ, "NEWSCRAWL_DB": db}
         self.site.hits.clear()
@@ -236,6 +242,7 @@ class Bench:
             pages_per_s=round(total / elapsed, 1) if elapsed else 0.0,
             cpu_ms_per_page=round(1000 * group.cpu_s / total, 2) if total else 0.0,
             peak_rss_mb=[round(f.peak_rss_mb, 1) for f in group.finished],
+            worker_peak_rss_mb=[round(f.descendants_peak_rss_mb, 1) for f in group.finished],
             pages_per_process=fetched, status=[s for s, _ in runs], load_1m=round(load, 2),
         )  # fmt: skip
 
@@ -336,6 +343,8 @@ def main(argv: list[str]) -> int:
         help="also one process at these site sizes, for peak RSS (2000,20000)")  # fmt: skip
     add("--workers", help="also one process with NEWSCRAWL_EXTRACT_WORKERS=this")
     add("--profile", action="store_true", help="also one process under py-spy")
+    add("--jobdir", action="store_true",
+        help="give each crawl process a new JOBDIR: Scrapy's request queue on disk")  # fmt: skip
     add("--set", action="append", default=[], metavar="NAME=VALUE", help="a Scrapy setting")
     add("--timeout", type=float, default=3600, help="seconds per run (3600)")
     add("--out", type=Path, default=RESULTS, help="JSON results file")
@@ -366,6 +375,12 @@ def main(argv: list[str]) -> int:
         small, large = min(memory), max(memory)
         result["memory_ratio"] = round(memory[large] / memory[small], 3)
         print(f"peak RSS at {large} pages / at {small}: {result['memory_ratio']}")
+        workers = {
+            r.site_pages: max(r.worker_peak_rss_mb) for r in runs if r.name.startswith("memory-")
+        }
+        if workers[small]:
+            result["worker_memory_ratio"] = round(workers[large] / workers[small], 3)
+            print(f"extraction worker, the same: {result['worker_memory_ratio']}")
     if "profile" in result:
         print(profile_report(result["profile"]))
     info = {**machine(load_before), "subreaper": subreaper}
