@@ -11,9 +11,10 @@ runs it, with the shipped settings except AutoThrottle off, no download delay an
 per domain: first one process alone (no frontier), then 1, 2 and 4 processes started together
 sharing a Redis frontier (``NEWSCRAWL_REDIS_URL``), each into a fresh SQLite file and a fresh
 PostgreSQL database. Redis and PostgreSQL are started as throwaway servers unless
-``--redis-url``/``--postgres-url`` name running ones. In the same run, in this process,
-plain trafilatura's ``bare_extraction`` and newscrawl's ``extract_article`` go over the same
-pages: the extraction-only rate and the extraction CPU per page. Checks: every run finished,
+``--redis-url``/``--postgres-url`` name running ones. In this process, before the runs and
+again right after each one, plain trafilatura's ``bare_extraction`` and newscrawl's
+``extract_article`` go over the same pages: the extraction-only rate and the extraction CPU
+per page each run is set against. Checks: every run finished,
 every article page was downloaded once (by one process) and every page that extracts is
 stored once. Results: a table on stdout and ``bench/results/scale.json``.
 See docs/performance.md.
@@ -80,6 +81,9 @@ class ScaleRun:
     cpu_ms_per_page: float = 0.0
     outside_extraction_ms_per_page: float | None = None
     vs_extraction_only: float | None = None
+    # the extraction-only figures measured right after this run (the machine's speed drifts)
+    extraction_only_pages_per_s: float | None = None
+    extract_article_cpu_ms: float | None = None
     peak_rss_mb: list[float] = field(default_factory=list)
     worker_peak_rss_mb: list[float] = field(default_factory=list)  # the largest worker's
     pages_per_process: list[int] = field(default_factory=list)
@@ -292,11 +296,16 @@ def run_all(opts: argparse.Namespace, work: Path) -> dict[str, Any]:
                 print(f"bench.crawl scale: {exc}", file=sys.stderr)
                 result["failed"].append(f"{plan.name}: {exc}")
                 continue
+            # Extraction alone again, right after the run: on a shared machine the speed of
+            # the cores drifts by 2x within an hour, so each run is set against its own.
+            after, _ = baseline(sources, opts.pages, site.base_url)
+            run.extraction_only_pages_per_s = after.bare_extraction_pages_per_s
+            run.extract_article_cpu_ms = after.extract_article_cpu_ms
             crawl_cpu = run.cpu_s - plan.processes * startup[plan.store]
             if run.pages_fetched:
-                per_page = 1000 * crawl_cpu / run.pages_fetched - base.extract_article_cpu_ms
+                per_page = 1000 * crawl_cpu / run.pages_fetched - after.extract_article_cpu_ms
                 run.outside_extraction_ms_per_page = round(per_page, 2)
-            run.vs_extraction_only = round(run.pages_per_s / base.bare_extraction_pages_per_s, 2)
+            run.vs_extraction_only = round(run.pages_per_s / after.bare_extraction_pages_per_s, 2)
             result["runs"].append(run)
         if opts.profile:
             raw = work / "profile.txt"
