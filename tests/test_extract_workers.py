@@ -50,3 +50,5 @@ def test_a_killed_worker_is_counted_and_the_page_extracted_in_a_new_pool(
     assert crawler.stats is not None
     assert crawler.stats.get_value("newscrawl/extract/worker_crashed") == 1
     assert "An extraction worker died" in caplog.text
+    # The workers' extraction CPU is counted in the crawl's stats: two pages extracted.
+    assert crawler.stats.get_value("newscrawl/extract/cpu_ms") > 0

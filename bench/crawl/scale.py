@@ -84,6 +84,8 @@ class ScaleRun:
     # the extraction-only figures measured right after this run (the machine's speed drifts)
     extraction_only_pages_per_s: float | None = None
     extract_article_cpu_ms: float | None = None
+    # extraction's CPU inside the crawl (its workers' own count, newscrawl/extract/cpu_ms)
+    crawl_extraction_cpu_ms: float = 0.0
     peak_rss_mb: list[float] = field(default_factory=list)
     worker_peak_rss_mb: list[float] = field(default_factory=list)  # the largest worker's
     pages_per_process: list[int] = field(default_factory=list)
@@ -238,6 +240,9 @@ class Bench:
             name=plan.name, store=plan.store, processes=plan.processes, frontier=plan.frontier,
             site_pages=pages, articles_expected=expected, pages_fetched=total,
             extracted_ok=sum(int(s.get("newscrawl/extract/ok", 0)) for _, s in runs),
+            crawl_extraction_cpu_ms=round(
+                sum(int(s.get("newscrawl/extract/cpu_ms", 0)) for _, s in runs) / (total or 1), 2
+            ),
             articles_stored=stored, distinct_urls=distinct, judged_duplicates=dups,
             pages_downloaded_twice=sum(1 for n in hits.values() if n > 1),
             pages_never_downloaded=pages - len(hits),
@@ -303,7 +308,9 @@ def run_all(opts: argparse.Namespace, work: Path) -> dict[str, Any]:
             run.extract_article_cpu_ms = after.extract_article_cpu_ms
             crawl_cpu = run.cpu_s - plan.processes * startup[plan.store]
             if run.pages_fetched:
-                per_page = 1000 * crawl_cpu / run.pages_fetched - after.extract_article_cpu_ms
+                # Extraction's CPU as the crawl's workers counted it in the same run: not
+                # the baseline's, measured at another minute on cores of another speed.
+                per_page = 1000 * crawl_cpu / run.pages_fetched - run.crawl_extraction_cpu_ms
                 run.outside_extraction_ms_per_page = round(per_page, 2)
             run.vs_extraction_only = round(run.pages_per_s / after.bare_extraction_pages_per_s, 2)
             result["runs"].append(run)

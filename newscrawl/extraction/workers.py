@@ -54,6 +54,15 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
+def timed_extract(
+    html: str, url: str, *, min_words: int, max_bytes: int
+) -> tuple[Article | ExtractionFailed, float]:
+    """:func:`extract_article` and the CPU seconds it took in the process that ran it."""
+    started = time.process_time()
+    result = extract_article(html, url, min_words=min_words, max_bytes=max_bytes)
+    return result, time.process_time() - started
+
+
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))  # the cores this process may run on
@@ -99,8 +108,10 @@ class ExtractionWorkers:
         self, html: str, url: str, *, min_words: int, max_bytes: int
     ) -> Article | ExtractionFailed:
         if not self.workers:
-            return extract_article(html, url, min_words=min_words, max_bytes=max_bytes)
-        call: Callable[..., Article | ExtractionFailed] = extract_article
+            result, cpu_s = timed_extract(html, url, min_words=min_words, max_bytes=max_bytes)
+            self._count_cpu(cpu_s)
+            return result
+        call: Callable[..., tuple[Article | ExtractionFailed, float]] = timed_extract
         # A page that was in a pool when a worker died is tried once more in a new pool: the
         # worker may have died on another page. A page that kills two workers is given up.
         for _attempt in range(2):
@@ -108,10 +119,17 @@ class ExtractionWorkers:
                 pool = self.pool or self._start()
                 try:
                     future = pool.submit(call, html, url, min_words=min_words, max_bytes=max_bytes)
-                    return await asyncio.wrap_future(future)
+                    result, cpu_s = await asyncio.wrap_future(future)
+                    self._count_cpu(cpu_s)
+                    return result
                 except BrokenProcessPool:
                     self._crashed(pool, url)
         return ExtractionFailed(url, "worker_crashed", "an extraction worker died on it twice")
+
+    def _count_cpu(self, cpu_s: float) -> None:
+        # What extraction costs, told apart from the rest of the crawl in the same run.
+        if self.crawler is not None and self.crawler.stats is not None:
+            self.crawler.stats.inc_value("newscrawl/extract/cpu_ms", round(cpu_s * 1000))
 
     def _crashed(self, pool: ProcessPoolExecutor, url: str) -> None:
         if pool is not self.pool:
