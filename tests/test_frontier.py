@@ -92,7 +92,9 @@ def site(tmp_path: Path, redis_url: str, frontier: str) -> Iterator[Site]:
     served.stop()
 
 
-def start_crawl(site: Site, store_url: str, redis_url: str, frontier: str) -> subprocess.Popen[str]:
+def start_crawl(
+    site: Site, store_url: str, redis_url: str, frontier: str, logs: Path
+) -> subprocess.Popen[str]:
     settings = {
         **TEST_SETTINGS,
         # Few requests in hand at a time, so the rest wait in the shared queue.
@@ -102,6 +104,8 @@ def start_crawl(site: Site, store_url: str, redis_url: str, frontier: str) -> su
         "DOWNLOAD_TIMEOUT": "60",
         "NEWSCRAWL_REDIS_URL": redis_url,
         "NEWSCRAWL_FRONTIER_NAME": frontier,
+        # A PostgreSQL store has no folder for run logs beside it: not the checkout's data/.
+        "NEWSCRAWL_LOG_DIR": str(logs),
     }
     command = [sys.executable, "-m", "scrapy", "crawl", "sitemap", "-v",
                "-a", f"url={site.server.url('/sitemap.xml')}"]  # fmt: skip
@@ -151,10 +155,10 @@ def stored_urls(store_url: str, base_url: str) -> list[str]:
 
 
 def test_two_processes_share_one_frontier_and_one_store(
-    site: Site, store_url: str, redis_url: str, frontier: str
+    site: Site, store_url: str, redis_url: str, frontier: str, tmp_path: Path
 ) -> None:
     site.workers = 2
-    processes = [start_crawl(site, store_url, redis_url, frontier) for _ in range(2)]
+    processes = [start_crawl(site, store_url, redis_url, frontier, tmp_path) for _ in range(2)]
     results = [finish(process) for process in processes]
     for status, log in results:
         assert status == 0, log[-3000:]
@@ -178,7 +182,7 @@ def test_two_processes_share_one_frontier_and_one_store(
     # The next run (cron, an hour later) fetches the sitemap again: the request filter
     # remembers one run only; the store's incremental filter skips what is stored.
     site.workers = 1
-    status, log = finish(start_crawl(site, store_url, redis_url, frontier))
+    status, log = finish(start_crawl(site, store_url, redis_url, frontier, tmp_path))
     assert status == 0, log[-3000:]
     again = run_row(store_url, log)["stats"]
     assert site.server.hits["/sitemap.xml"] == 2
