@@ -29,7 +29,7 @@ def tokens(text: str) -> list[str]:
     return TOKEN.findall(text.casefold())
 
 
-def _hash64(data: bytes) -> int:
+def _hash64(data: bytes | memoryview) -> int:
     # blake2b rather than hash(): str hashes are salted per process, and signatures are
     # stored in the database and compared across processes.
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
@@ -41,17 +41,16 @@ def shingles(words: Sequence[str], size: int) -> frozenset[int]:
         return frozenset()
     if len(words) <= size:
         return frozenset({_hash64(" ".join(words).encode())})
-    # The same bytes as joining each n-gram, sliced out of the text joined once: joining and
-    # encoding every n-gram anew was a third of the cost (a fingerprint per stored article).
+    # The same bytes as joining each n-gram, sliced out of the text joined once instead of
+    # joined and encoded anew for every n-gram; one hash function (_hash64) for both paths.
     encoded = [w.encode() for w in words]
     joined = memoryview(b" ".join(encoded))
     starts, at = [], 0
     for word in encoded:
         starts.append(at)
         at += len(word) + 1
-    blake2b, from_bytes = hashlib.blake2b, int.from_bytes
     return frozenset(
-        from_bytes(blake2b(joined[start : end - 1], digest_size=8).digest(), "little")
+        _hash64(joined[start : end - 1])
         for start, end in zip(starts, [*starts[size:], at], strict=False)
     )
 
