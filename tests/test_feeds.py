@@ -45,7 +45,7 @@ RDF = b"""<?xml version="1.0"?>
 
 
 def test_rss_entries_with_absolute_urls_and_utc_dates() -> None:
-    entries = parse_feed(RSS, BASE)
+    entries = parse_feed(RSS, BASE).entries
     assert [e.url for e in entries] == [
         "http://news.example/a/one",
         "http://news.example/a/two",
@@ -56,7 +56,7 @@ def test_rss_entries_with_absolute_urls_and_utc_dates() -> None:
 
 
 def test_atom_prefers_alternate_link() -> None:
-    entries = parse_feed(ATOM, BASE)
+    entries = parse_feed(ATOM, BASE).entries
     assert [e.url for e in entries] == [
         "http://news.example/a/atom-one",
         "http://news.example/a/atom-two",
@@ -65,7 +65,7 @@ def test_atom_prefers_alternate_link() -> None:
 
 
 def test_rdf_items() -> None:
-    entries = parse_feed(RDF, BASE)
+    entries = parse_feed(RDF, BASE).entries
     assert [e.url for e in entries] == ["http://news.example/a/rdf-one"]
     assert entries[0].published == datetime(2024, 5, 3, 9, 0, tzinfo=UTC)
 
@@ -91,7 +91,7 @@ def test_entity_bomb_is_not_expanded() -> None:
 <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">]>
 <rss version="2.0"><channel><item><title>&lol4;</title><link>http://news.example/x</link>
 </item></channel></rss>"""
-    entries = parse_feed(bomb, BASE)
+    entries = parse_feed(bomb, BASE).entries
     assert [e.url for e in entries] == ["http://news.example/x"]
     assert "lollollol" not in (entries[0].title or "")
 
@@ -102,7 +102,7 @@ def test_external_entity_is_not_read(tmp_path) -> None:  # type: ignore[no-untyp
     xxe = f"""<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret}">]>
 <rss version="2.0"><channel><item><title>&x;</title><link>http://news.example/y</link>
 </item></channel></rss>""".encode()
-    entries = parse_feed(xxe, BASE)
+    entries = parse_feed(xxe, BASE).entries
     assert "TOPSECRET" not in (entries[0].title or "")
 
 
@@ -177,3 +177,26 @@ def test_feed_autodiscovery() -> None:
 )
 def test_parse_date(value: str, expected: datetime | None) -> None:
     assert parse_date(value) == expected
+
+
+def test_addresses_urllib_cannot_split_are_left_out_and_counted() -> None:
+    # An unclosed IPv6 bracket makes urljoin raise: one such entry must not cost the rest.
+    bad = "http://[bad/story"
+    rss = (
+        f"<rss version='2.0'><channel><item><link>{bad}</link></item>"
+        "<item><link>/a/ok</link></item><item><link>mailto:x@news.example</link></item>"
+        "</channel></rss>"
+    ).encode()
+    feed = parse_feed(rss, BASE)
+    assert [e.url for e in feed.entries] == ["http://news.example/a/ok"]
+    assert feed.unusable == 2
+    urlset = (
+        "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>"
+        f"<url><loc>{bad}</loc></url><url><loc>/a/ok</loc></url></urlset>"
+    ).encode()
+    sitemap = parse_sitemap(urlset, BASE)
+    assert ([e.url for e in sitemap.entries], sitemap.unusable) == (["http://news.example/a/ok"], 1)
+    robots = f"Sitemap: {bad}\nSitemap: /sitemap.xml\n"
+    assert sitemaps_from_robots(robots, BASE) == ["http://news.example/sitemap.xml"]
+    page = f"<link rel='alternate' type='application/rss+xml' href='{bad}'>".encode()
+    assert discover_feeds(page, BASE) == []

@@ -37,9 +37,27 @@ class Entry:
 
 
 @dataclass(frozen=True, slots=True)
+class Feed:
+    entries: list[Entry]
+    unusable: int = 0  # entries whose address is not an http(s) URL that can be read
+
+
+@dataclass(frozen=True, slots=True)
 class Sitemap:
     kind: str  # "urlset" or "sitemapindex"
     entries: list[Entry]
+    unusable: int = 0  # as in Feed
+
+
+def absolute_url(base_url: str, link: str) -> str | None:
+    """``link`` made absolute against ``base_url``; None unless it is an http(s) URL that
+    urllib can split (``http://[bad`` raises in urljoin, and would again in every later step).
+    """
+    try:
+        url = urljoin(base_url, link)
+    except ValueError:
+        return None
+    return url if url.startswith(("http://", "https://")) else None
 
 
 def _parser() -> etree.XMLParser:
@@ -124,7 +142,7 @@ def parse_date(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC)
 
 
-def parse_feed(body: bytes, base_url: str) -> list[Entry]:
+def parse_feed(body: bytes, base_url: str) -> Feed:
     """Entries of an RSS 2.0, RSS 1.0 (RDF) or Atom feed, with absolute URLs."""
     root = _root(body)
     kind = _local(root.tag)
@@ -134,17 +152,18 @@ def parse_feed(body: bytes, base_url: str) -> list[Entry]:
         items = [e for e in root.iter() if _local(e.tag) == "item"]
     else:
         raise FeedError(f"not a feed (root element <{kind}>)")
-    entries = []
+    entries, unusable = [], 0
     for item in items:
         link = _entry_link(item)
         if not link:
             continue
-        url = urljoin(base_url, link)
-        if not url.startswith(("http://", "https://")):
+        url = absolute_url(base_url, link)
+        if url is None:
+            unusable += 1
             continue
         published = parse_date(_text(item, "pubdate", "published", "updated", "date", "issued"))
         entries.append(Entry(url=url, published=published, title=_text(item, "title")))
-    return entries
+    return Feed(entries, unusable)
 
 
 def _entry_link(item: etree._Element) -> str | None:
@@ -170,27 +189,29 @@ def parse_sitemap(body: bytes, base_url: str) -> Sitemap:
     if kind not in {"urlset", "sitemapindex"}:
         raise FeedError(f"not a sitemap (root element <{kind}>)")
     child = "url" if kind == "urlset" else "sitemap"
-    entries = []
+    entries, unusable = [], 0
     for element in _children(root, child):
         loc = _text(element, "loc")
         if not loc:
             continue
-        url = urljoin(base_url, loc)
-        if not url.startswith(("http://", "https://")):
+        url = absolute_url(base_url, loc)
+        if url is None:
+            unusable += 1
             continue
         news = _children(element, "news")
         published = parse_date(_text(news[0], "publication_date")) if news else None
         title = _text(news[0], "title") if news else None
         lastmod = parse_date(_text(element, "lastmod"))
         entries.append(Entry(url=url, published=published or lastmod, title=title))
-    return Sitemap(kind=kind, entries=entries)
+    return Sitemap(kind=kind, entries=entries, unusable=unusable)
 
 
 SITEMAP_LINE: Final = re.compile(r"^\s*sitemap\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
 def sitemaps_from_robots(text: str, base_url: str) -> list[str]:
-    return [urljoin(base_url, m.group(1)) for m in SITEMAP_LINE.finditer(text)]
+    found = (absolute_url(base_url, m.group(1)) for m in SITEMAP_LINE.finditer(text))
+    return [url for url in found if url is not None]
 
 
 FEED_LINK: Final = re.compile(
@@ -205,5 +226,7 @@ def discover_feeds(html: bytes, base_url: str) -> list[str]:
     for tag in FEED_LINK.findall(html[:200_000]):
         href = HREF.search(tag)
         if href:
-            found.append(urljoin(base_url, href.group(1).decode("utf-8", "replace").strip()))
+            url = absolute_url(base_url, href.group(1).decode("utf-8", "replace").strip())
+            if url is not None:
+                found.append(url)
     return found

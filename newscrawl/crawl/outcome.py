@@ -28,6 +28,8 @@ SKIP_KEYS: Final = {
     "newscrawl/deltafetch/skipped": "known",
     "newscrawl/feeds/entries_too_old": "too_old",
     "newscrawl/sitemaps/entries_too_old": "too_old",
+    "newscrawl/feeds/entries_invalid": "invalid_url",
+    "newscrawl/sitemaps/entries_invalid": "invalid_url",
     "robotstxt/forbidden": "robots_txt",
 }
 

@@ -135,6 +135,13 @@ class NewscrawlSpider(scrapy.Spider):
         if self.sources_seen is not None and isinstance(source, Source):
             self.sources_seen.entry_failed(meta, source.name, reason)
 
+    def count_unusable(self, response: Response, unusable: int, kind: str) -> None:
+        """Entries of a feed or sitemap left out for an address that is not a usable URL."""
+        if unusable:
+            self.inc(f"{kind}/entries_invalid", unusable)
+            logger.warning("%d entries of %s have no usable http(s) address", unusable,
+                           response.url, extra={"spider": self})  # fmt: skip
+
     def recent(self, entries: list[Entry], source: Source, kind: str) -> Iterator[Entry]:
         """Feed or sitemap entries dated within ``since_days`` (all when 0; undated kept)."""
         if not source.since_days:

@@ -27,7 +27,7 @@ class FeedReading(NewscrawlSpider):
     def parse_feed(self, response: Response) -> Iterator[Request]:
         source = self.source_of(response)
         try:
-            entries = parse_feed(response.body, response.url)
+            feed = parse_feed(response.body, response.url)
         except FeedError as exc:
             feeds = discover_feeds(response.body, response.url) if self.looks_html(response) else []
             if feeds and not response.meta.get("newscrawl_discovered"):
@@ -42,8 +42,9 @@ class FeedReading(NewscrawlSpider):
             self.source_failed(response.meta, f"not_a_feed {response.url}")
             return
         self.inc("feeds/parsed")
+        self.count_unusable(response, feed.unusable, "feeds")
         self.all_entries_followed(response)
-        for entry in self.recent(entries, source, "feeds"):
+        for entry in self.recent(feed.entries, source, "feeds"):
             self.inc("feeds/entries")
             yield self.article_request(entry.url, source, "feed", self.listed_by(response))
 

@@ -40,6 +40,7 @@ class SitemapReading(NewscrawlSpider):
             self.source_failed(response.meta, f"not_a_sitemap {response.url}")
             return
         self.inc("sitemaps/parsed")
+        self.count_unusable(response, sitemap.unusable, "sitemaps")
         entries = list(self.sitemap_filter(sitemap.entries, source))
         listed_by = self.listed_by(response)
         if sitemap.kind == "sitemapindex":
