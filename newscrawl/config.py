@@ -48,6 +48,7 @@ class Config:
     since_days: int
     max_pages: int
     max_depth: int
+    schedule_ahead: int
     deltafetch_enabled: bool
     conditional_enabled: bool
     extract_workers: str
@@ -96,6 +97,7 @@ class Config:
             since_days=as_int("since_days"),
             max_pages=as_int("max_pages"),
             max_depth=as_int("max_depth"),
+            schedule_ahead=as_int("schedule_ahead"),
             deltafetch_enabled=as_bool("deltafetch_enabled"),
             conditional_enabled=as_bool("conditional_enabled"),
             extract_workers=str(get("extract_workers")),

@@ -42,6 +42,10 @@ NEWSCRAWL_MAX_PAGE_BYTES = 5 * 1024 * 1024
 NEWSCRAWL_SINCE_DAYS = 0
 # The `site` spider stops scheduling pages after this many (per start URL / source).
 NEWSCRAWL_MAX_PAGES = 500
+# Sitemap entries are handed to Scrapy's scheduler this many at a time, whenever it runs
+# empty; the rest wait as bare addresses, a tenth of a request's memory (0: all at once).
+# Not used with JOBDIR or NEWSCRAWL_REDIS_URL, whose queues are not in memory.
+NEWSCRAWL_SCHEDULE_AHEAD = 200
 # The `site` spider follows links at most this many hops from its start page.
 NEWSCRAWL_MAX_DEPTH = 4
 # Skip article pages whose address is already in the store (incremental crawls).

@@ -25,6 +25,7 @@ from newscrawl.crawl.urls import is_http_url, request_url
 from newscrawl.extraction.article import Article
 from newscrawl.extraction.workers import ExtractionWorkers
 from newscrawl.items import ArticleItem
+from newscrawl.spiders.pending import PendingEntries
 from newscrawl.spiders.sources_seen import SourcesSeen
 
 if TYPE_CHECKING:
@@ -81,6 +82,7 @@ class NewscrawlSpider(scrapy.Spider):
     arguments: dict[str, str]  # the -a arguments, recorded with the run
     config: Config
     workers: ExtractionWorkers
+    pending: PendingEntries  # sitemap entries not yet handed to the scheduler
     sources_seen: SourcesSeen | None = None  # sources started and failed: the exit status
 
     @classmethod
@@ -90,6 +92,7 @@ class NewscrawlSpider(scrapy.Spider):
         spider.arguments = {k: str(v) for k, v in kwargs.items()}
         spider.config = Config.of(crawler)
         spider.workers = ExtractionWorkers.from_crawler(crawler)
+        spider.pending = PendingEntries.from_crawler(crawler, spider.article_request)
         return spider
 
     def closed(self, reason: str) -> None:

@@ -48,9 +48,9 @@ class SitemapReading(NewscrawlSpider):
                 yield self.sitemap_request(entry.url, source, listed_by)
             return
         self.all_entries_followed(response)
-        for entry in entries:
-            self.inc("sitemaps/entries")
-            yield self.article_request(entry.url, source, "sitemap", listed_by)
+        if entries:
+            self.inc("sitemaps/entries", len(entries))
+        yield from self.pending.add([entry.url for entry in entries], source, "sitemap", listed_by)
 
     def parse_robots(self, response: Response, source: Source) -> Iterator[Request]:
         text = (
