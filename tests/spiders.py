@@ -20,10 +20,13 @@ if TYPE_CHECKING:
 
     from newscrawl.spiders.base import NewscrawlSpider
 
-# newscrawl's settings as a crawl has them; extraction in process, so callbacks are plain.
+# newscrawl's settings as a crawl has them; extraction in process, so callbacks are plain;
+# and a sitemap's entries yielded as requests at once, since no scheduler asks for them here
+# (tests/test_sitemap_pacing.py crawls with them held back).
 SETTINGS = {
     **{name: getattr(project_settings, name) for name in dir(project_settings) if name.isupper()},
     "NEWSCRAWL_EXTRACT_WORKERS": "0",
+    "NEWSCRAWL_SCHEDULE_AHEAD": "0",
 }
 
 
