@@ -4,11 +4,18 @@ Each article goes through the one write path, :class:`newscrawl.dedupe.write.Art
 which decides duplicates as it goes. A batch that fails is retried item by item, so one bad
 item costs only itself. Outcomes are counted in the stats once their transaction has
 committed, so an article is counted once however many times its batch was tried.
+
+Batches are written on a thread of the pipeline's own, one at a time and in order, while
+the crawl goes on: written on the event loop, a batch stopped downloads and left the
+extraction workers without pages for as long as it took (a second and more on PostgreSQL,
+docs/performance.md). A second full batch waits for the first, so at most two are held.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from scrapy.exceptions import NotConfigured
@@ -42,6 +49,9 @@ class StorePipeline:
         self.batch_size = max(1, batch_size)
         self.buffer: list[ArticleItem] = []
         self.engine: Engine | None = None
+        # One thread: batches commit in the order they were filled, as on the event loop.
+        self.thread: ThreadPoolExecutor | None = None
+        self.writing: asyncio.Task[None] | None = None  # the batch being written
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -57,11 +67,18 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         self.engine = self.store.engine
+        self.thread = ThreadPoolExecutor(1, thread_name_prefix="newscrawl-store")
 
-    def close_spider(self) -> None:
-        self.flush()
+    async def close_spider(self) -> None:
+        await self._written()
+        while self.buffer:
+            self._send(self._take())
+            await self._written()
+        if self.thread is not None:
+            self.thread.shutdown(wait=True)
+            self.thread = None
 
-    def process_item(self, item: ArticleItem) -> ArticleItem:
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
         if item.fingerprint is None:
             # A wiring mistake (the dedupe pipeline removed or ordered after the store), not
             # bad input: said and counted, and the crawl goes on.
@@ -71,16 +88,46 @@ class StorePipeline:
             return item
         self.buffer.append(item)
         if len(self.buffer) >= self.batch_size:
-            self.flush()
+            # The item waits while a batch is being written: what is held stays bounded.
+            await self._written()
+            if len(self.buffer) >= self.batch_size and self.writing is None:
+                self._send(self._take())
         return item
 
-    def flush(self) -> None:
-        batch, self.buffer = self.buffer, []
-        if not batch or self.engine is None:
+    def _take(self) -> list[ArticleItem]:
+        batch, self.buffer = self.buffer[: self.batch_size], self.buffer[self.batch_size :]
+        return batch
+
+    def _send(self, batch: list[ArticleItem]) -> None:
+        """Start writing ``batch`` on the store's thread now; count it when committed."""
+        if self.engine is None or self.thread is None:
             return
+        loop = asyncio.get_running_loop()
+        written = loop.run_in_executor(self.thread, self._write, batch, self.run_id)
+        self.writing = asyncio.ensure_future(self._count_when_written(written, len(batch)))
+
+    async def _count_when_written(self, written: asyncio.Future[list[Outcome]], size: int) -> None:
+        try:
+            outcomes = await written
+        except Exception:  # a bug, not the store: the items are lost, the crawl goes on
+            logger.exception("Could not write a batch of %d articles", size)
+            outcomes = [FAILED] * size
+        finally:
+            self.writing = None
+        # Counted here, on the event loop: Scrapy's stats are not safe across threads.
+        self.count(outcomes)
+        self.inc("store/batches")
+
+    async def _written(self) -> None:
+        while self.writing is not None:
+            await self.writing
+
+    def _write(self, batch: list[ArticleItem], run_id: int | None) -> list[Outcome]:
+        """Runs on the store's thread."""
+        assert self.engine is not None
         try:
             with write_transaction(self.engine) as conn:
-                outcomes = [self.writer.write(conn, item, self.run_id) for item in batch]
+                return [self.writer.write(conn, item, run_id) for item in batch]
         except SQLAlchemyError as exc:
             reason = store_unavailable(exc)
             if reason:
@@ -89,20 +136,17 @@ class StorePipeline:
                     "Could not write %d articles: %s. They are not recorded as seen: the next "
                     "run fetches them again", len(batch), reason,
                 )  # fmt: skip
-                outcomes = [FAILED] * len(batch)
-            else:
-                logger.warning(
-                    "Batch of %d articles failed; retrying one by one", len(batch), exc_info=True
-                )
-                outcomes = [self._write_alone(item) for item in batch]
-        self.count(outcomes)
-        self.inc("store/batches")
+                return [FAILED] * len(batch)
+            logger.warning(
+                "Batch of %d articles failed; retrying one by one", len(batch), exc_info=True
+            )
+            return [self._write_alone(item, run_id) for item in batch]
 
-    def _write_alone(self, item: ArticleItem) -> Outcome:
+    def _write_alone(self, item: ArticleItem, run_id: int | None) -> Outcome:
         assert self.engine is not None
         try:
             with write_transaction(self.engine) as conn:
-                return self.writer.write(conn, item, self.run_id)
+                return self.writer.write(conn, item, run_id)
         except SQLAlchemyError:
             logger.exception("Could not store %s", item.article.url)
             return FAILED

@@ -22,12 +22,15 @@ import contextlib
 import os
 import signal
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
 from scrapy import signals
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
+
+from newscrawl.store.extension import StoreExtension
 
 
 class FaultHook:
@@ -100,14 +103,35 @@ class FaultHook:
 class FaultPipeline:
     """Dies after the store pipeline took the Nth item, when the fault is ``mid_batch``.
 
-    Pipelines are chained per item: with synchronous ``process_item`` methods, the store has
-    buffered exactly this item (and written every full batch before it) when this runs.
+    The store writes full batches on a thread of its own while items go on arriving. This
+    waits, blocking the event loop so that no other item reaches the store meanwhile, until
+    every full batch before the item is committed; then exactly this item and those after
+    the last full batch are only in the store pipeline's buffer.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, crawler: Any) -> None:
         self.hook = FaultHook.from_env()
+        self.batch_size = crawler.settings.getint("NEWSCRAWL_STORE_BATCH_SIZE")
+        self.store = StoreExtension.of(crawler)
+        self.stored_before = 0
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> FaultPipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        self.stored_before = self._stored()
+
+    def _stored(self) -> int:
+        with self.store.engine.connect() as conn:
+            return int(conn.execute(text("SELECT COUNT(*) FROM articles")).scalar_one())
 
     def process_item(self, item: Any) -> Any:
         if self.hook.point == "mid_batch":
+            if self.hook.seen + 1 >= self.hook.at:
+                committed = self.stored_before + (self.hook.at // self.batch_size) * self.batch_size
+                deadline = time.monotonic() + 60
+                while self._stored() < committed and time.monotonic() < deadline:
+                    time.sleep(0.01)
             self.hook.reached()
         return item

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import asyncio
+import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -7,6 +9,7 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from sqlalchemy import event
 from store_urls import as_url, rows
 from texts import distinct_text
 
@@ -49,9 +52,13 @@ def pipelines(store: str | Path, **settings: Any) -> tuple[DedupePipeline, Store
 def store_all(store_at: str | Path, items: list[ArticleItem], **settings: Any) -> StorePipeline:
     """Every item through the dedupe and store pipelines into a store (a URL or a file)."""
     dedupe, store = pipelines(store_at, **settings)
-    for item in items:
-        store.process_item(dedupe.process_item(item))
-    store.close_spider()
+
+    async def crawl() -> None:  # as Scrapy runs them: on an event loop, the store's async
+        for item in items:
+            await store.process_item(dedupe.process_item(item))
+        await store.close_spider()
+
+    asyncio.run(crawl())
     store.store.close()  # what the crawl's engine_stopped does
     return store
 
@@ -69,6 +76,33 @@ def test_batches_are_written_and_flushed_on_close(store_url: str) -> None:
     assert stats["newscrawl/store/inserted"] == 7
     assert stats["newscrawl/store/batches"] == 3  # 3 + 3 + the last 1 flushed at close
     assert rows(store_url, "SELECT COUNT(*) FROM articles") == [(7,)]
+
+
+def test_batches_are_written_off_the_event_loop_in_order(store_url: str) -> None:
+    # Written on the event loop, a batch stalled downloads and extraction for as long as it
+    # took; the store's own thread writes it instead, one batch after another.
+    writers: set[str] = set()
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if statement.startswith("INSERT INTO articles "):
+            writers.add(threading.current_thread().name)
+
+    dedupe, store = pipelines(store_url, NEWSCRAWL_STORE_BATCH_SIZE=4)
+    event.listen(store.engine, "before_cursor_execute", seen)
+    urls = [f"http://news.example/a/{i}" for i in range(10)]
+
+    async def crawl() -> None:
+        for number, url in enumerate(urls):
+            await store.process_item(dedupe.process_item(make_item(url, distinct_text(number))))
+        await store.close_spider()
+
+    asyncio.run(crawl())
+    store.store.close()
+    assert writers
+    assert all(name.startswith("newscrawl-store") for name in writers), writers
+    assert store.crawler.stats.get_value("newscrawl/store/batches") == 3  # 4 + 4 + 2 at close
+    stored = [row[0] for row in rows(store_url, "SELECT url FROM articles ORDER BY id")]
+    assert stored == urls  # committed in the order the items came
 
 
 def test_recrawl_updates_instead_of_adding(store_url: str) -> None:
@@ -206,8 +240,9 @@ def test_dedupe_off_stores_every_article_as_its_own(store_url: str) -> None:
 
 def test_an_item_without_fingerprint_is_refused_and_counted(store_url: str, caplog: Any) -> None:
     _, store = pipelines(store_url)
-    store.process_item(make_item("http://news.example/a/1"))  # the dedupe stage skipped
-    store.close_spider()
+    # the dedupe stage skipped
+    asyncio.run(store.process_item(make_item("http://news.example/a/1")))
+    asyncio.run(store.close_spider())
     store.store.close()
     assert store.crawler.stats.get_value("newscrawl/store/failed") == 1
     assert "has no fingerprint" in caplog.text

@@ -5,6 +5,7 @@ On SQLite and on PostgreSQL (the ``store_url`` fixture in tests/conftest.py).
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -31,13 +32,16 @@ def writer(url: str, site: str, barrier: Barrier, queue: Any) -> None:
     store = build_from_crawler(StorePipeline, crawler)
     store.open_spider()
     barrier.wait()
-    for number in range(STORIES):
-        url = f"http://{site}/story/{number}"
-        article = Article(url=url, canonical_url=url, domain=site, text=distinct_text(number))
-        store.process_item(
-            dedupe.process_item(ArticleItem(article=article, fetched_at=datetime.now(UTC)))
-        )
-    store.close_spider()
+
+    async def crawl() -> None:
+        for number in range(STORIES):
+            url = f"http://{site}/story/{number}"
+            article = Article(url=url, canonical_url=url, domain=site, text=distinct_text(number))
+            item = ArticleItem(article=article, fetched_at=datetime.now(UTC))
+            await store.process_item(dedupe.process_item(item))
+        await store.close_spider()
+
+    asyncio.run(crawl())
     store.store.close()
     queue.put(crawler.stats.get_stats())
 
