@@ -101,6 +101,11 @@ RETRY_TIMES = 2
 COOKIES_ENABLED = False
 # Sitemaps written by CMSs are often wrapped in alternates; keep only what the site lists.
 SITEMAP_ALTERNATE_LINKS = False
+# What one response's callback yields is handed on one at a time: an article page yields one
+# item, a listing yields requests that are only scheduled, so more gains nothing; and Scrapy
+# starts this many asyncio tasks for every response (its default, 100, cost milliseconds of
+# CPU a page; docs/performance.md). Responses are still processed side by side.
+CONCURRENT_ITEMS = 1
 
 # --- components ----------------------------------------------------------------------------
 # Derives USER_AGENT (from NEWSCRAWL_CONTACT_URL) and DOWNLOAD_MAXSIZE (from
