@@ -118,7 +118,9 @@ class ArticleWriter:
             outcome = self._update(conn, existing, item, fingerprint)
         else:
             existing, outcome = self._insert_or_alias(conn, item, fingerprint, aliases)
-        self._add_aliases(conn, existing, aliases, item.fetched_at)
+        # A new row's addresses were all looked up by _known_id and none was known.
+        new_row = outcome.kind in ("inserted", "inserted_duplicate")
+        self._add_aliases(conn, existing, aliases, item.fetched_at, all_new=new_row)
         if outcome.decision is not None:
             self._record(conn, outcome.decision, run_id, item.fetched_at)
         return outcome
@@ -239,8 +241,12 @@ class ArticleWriter:
         save_page(conn, row_id, url, item.page, item.fetched_at, new=new)
         return True
 
-    def _add_aliases(self, conn: Connection, row_id: int, aliases: set[str], now: datetime) -> None:
-        known = set(conn.execute(_KNOWN_ALIASES, {"urls": sorted(aliases)}).scalars())
+    def _add_aliases(
+        self, conn: Connection, row_id: int, aliases: set[str], now: datetime, *, all_new: bool
+    ) -> None:
+        known: set[str] = set()
+        if not all_new:
+            known = set(conn.execute(_KNOWN_ALIASES, {"urls": sorted(aliases)}).scalars())
         new = [{"url": u, "article_id": row_id, "first_seen_at": now} for u in aliases - known]
         if new:
             conn.execute(_INSERT_ALIAS, new)
