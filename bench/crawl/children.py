@@ -80,6 +80,27 @@ def _parents() -> dict[int, int]:
     return found
 
 
+def tree_cpu_s(root: int) -> float:
+    """CPU seconds of a server process and its children, the exited ones included.
+
+    A server such as PostgreSQL forks a backend per connection and reaps it when it ends;
+    a reaped child's CPU is added to its parent's ``cutime``/``cstime``, a live one's is read
+    from its own ``/proc/<pid>/stat``. Zero when the process is gone.
+    """
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in (root, *_descendants({root})):
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime; for the root also cutime, cstime (its reaped children)
+        own = int(fields[11]) + int(fields[12])
+        reaped = int(fields[13]) + int(fields[14]) if pid == root else 0
+        total += (own + reaped) / tick
+    return total
+
+
 def _children(exclude: set[int]) -> set[int]:
     me = os.getpid()
     return {pid for pid, ppid in _parents().items() if ppid == me and pid not in exclude}

@@ -111,6 +111,7 @@ SCALE_COLUMNS = (
     ("extract_article ms", "extract_article_cpu_ms", "{:.1f}"),
     ("extraction in crawl ms/page", "crawl_extraction_cpu_ms", "{:.1f}"),
     ("outside extraction ms/page", "outside_extraction_ms_per_page", "{:.1f}"),
+    ("database server ms/page", "server_cpu_ms_per_page", "{:.1f}"),
     ("peak RSS MiB", "peak_rss_mb", "{}"), ("worker peak RSS MiB", "worker_peak_rss_mb", "{}"),
     ("load", "load_1m", "{:.1f}"),
 )  # fmt: skip

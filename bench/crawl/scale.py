@@ -35,7 +35,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-from bench.crawl.children import Group, become_subreaper, run_group
+from bench.crawl.children import Group, become_subreaper, run_group, tree_cpu_s
 from bench.crawl.profile import analyse, py_spy_command
 from bench.crawl.profile import report as profile_report
 from bench.crawl.realsite import RealSite, load_sources, page, page_path
@@ -86,6 +86,9 @@ class ScaleRun:
     extract_article_cpu_ms: float | None = None
     # extraction's CPU inside the crawl (its workers' own count, newscrawl/extract/cpu_ms)
     crawl_extraction_cpu_ms: float = 0.0
+    # the database server's CPU during the run (PostgreSQL started by the bench), a page:
+    # on one machine it competes with the crawl for the same cores
+    server_cpu_ms_per_page: float | None = None
     peak_rss_mb: list[float] = field(default_factory=list)
     worker_peak_rss_mb: list[float] = field(default_factory=list)  # the largest worker's
     pages_per_process: list[int] = field(default_factory=list)
@@ -218,15 +221,22 @@ class Bench:
         self.site.hits.clear()
         load = os.getloadavg()[0]
         print(f"running {plan.name} ...", flush=True)
+        proc = self.postgres.proc if self.postgres and plan.store == "postgresql" else None
+        server = proc.pid if proc else None
+        server_before = tree_cpu_s(server) if server else 0.0
         try:
             group = run_group(cmds, env, logs, self.opts.timeout, self.keep, REPO)
         except TimeoutError as exc:
             raise ScaleError(f"{plan.name}: {exc}") from None
+        server_cpu = tree_cpu_s(server) - server_before if server else None
         for log, done in zip(logs, group.finished, strict=True):
             if done.code:
                 tail = "\n".join(log.read_text(errors="replace").splitlines()[-12:])
                 raise ScaleError(f"{plan.name}: a crawl exited {done.code}; {log}:\n{tail}")
-        return self.measure(plan, expected, pages, db, group, load)
+        run = self.measure(plan, expected, pages, db, group, load)
+        if server_cpu is not None and run.pages_fetched:
+            run.server_cpu_ms_per_page = round(1000 * server_cpu / run.pages_fetched, 2)
+        return run
 
     def measure(
         self, plan: Plan, expected: int, pages: int, db: str, group: Group, load: float
