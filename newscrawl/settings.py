@@ -52,8 +52,8 @@ NEWSCRAWL_MAX_DEPTH = 4
 NEWSCRAWL_DELTAFETCH_ENABLED = True
 # Send feeds' and sitemaps' stored ETag / Last-Modified back; an unchanged one answers 304.
 NEWSCRAWL_CONDITIONAL_ENABLED = True
-# Extract pages in this many worker processes; "auto": one fewer than the machine's cores
-# (none on one core), 0: in the crawl's own process.
+# Extract pages in this many worker processes; "auto": one per core, at most 4 (none on one
+# core), 0: in the crawl's own process.
 NEWSCRAWL_EXTRACT_WORKERS = "auto"
 # Record each run in the crawl_runs table.
 NEWSCRAWL_RUNS_ENABLED = True

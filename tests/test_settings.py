@@ -52,11 +52,11 @@ def test_max_page_bytes_moves_download_maxsize() -> None:
     assert both.getint("DOWNLOAD_MAXSIZE") == 2000
 
 
-def test_extract_workers_auto_leaves_a_core_to_the_crawl() -> None:
+def test_extract_workers_auto_is_one_per_core_and_none_on_one() -> None:
     from newscrawl.extraction.workers import MAX_AUTO_WORKERS, worker_count
 
     assert project_defaults.NEWSCRAWL_EXTRACT_WORKERS == "auto"
-    assert [worker_count("auto", cores) for cores in (1, 2, 4)] == [0, 1, 3]
+    assert [worker_count("auto", cores) for cores in (1, 2, 4)] == [0, 2, 4]
     assert worker_count("auto", 64) == MAX_AUTO_WORKERS
     assert worker_count(" 3 ") == 3
     assert worker_count("0") == 0

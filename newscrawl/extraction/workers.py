@@ -2,9 +2,11 @@
 
 Extraction is CPU-bound and Scrapy runs callbacks on its one event-loop thread; with
 ``NEWSCRAWL_EXTRACT_WORKERS`` above 0 pages are extracted in that many processes while the
-loop keeps downloading. ``auto`` (the default) leaves one core to the crawl's own process
-(downloads, listings, the store) and gives each other core a worker, so a one-core machine
-extracts in process, where a pool would only add copying. See docs/settings.md.
+loop keeps downloading. ``auto`` (the default) gives each core a worker, at most
+``MAX_AUTO_WORKERS``: the crawl's own process (downloads, listings, the store) takes about a
+third of what a worker takes a page, so a core kept for it idled, and one worker on two
+cores kept a crawl below the rate of extraction alone (docs/performance.md). A one-core
+machine extracts in process, where a pool would only add copying. See docs/settings.md.
 """
 
 from __future__ import annotations
@@ -71,10 +73,11 @@ def available_cores() -> int:
 
 
 def worker_count(setting: str, cores: int | None = None) -> int:
-    """``NEWSCRAWL_EXTRACT_WORKERS``: a number, or ``auto`` (one per core but the first)."""
+    """``NEWSCRAWL_EXTRACT_WORKERS``: a number, or ``auto`` (one per core; none on one)."""
     value = setting.strip().lower()
     if value == "auto":
-        return min(max((cores or available_cores()) - 1, 0), MAX_AUTO_WORKERS)
+        cores = cores or available_cores()
+        return min(cores, MAX_AUTO_WORKERS) if cores > 1 else 0
     try:
         count = int(value)
     except ValueError:
