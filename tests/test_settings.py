@@ -5,14 +5,30 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import pytest
 from scrapy.crawler import Crawler
 from scrapy.settings import Settings
 
 from newscrawl import settings as project_defaults
 from newscrawl.crawl.run import project_settings
 from newscrawl.spiders.site import SiteSpider
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _reactor_removed_after() -> Iterator[None]:
+    """The reactor these tests install runs on an asyncio loop nobody closes: left to the
+    garbage collector, the loop and its self-pipe sockets raised ResourceWarnings at the
+    end of the test run. Closed here, and the reactor uninstalled, for the tests after."""
+    yield
+    reactor = sys.modules.pop("twisted.internet.reactor", None)
+    loop = getattr(reactor, "_asyncioEventloop", None)
+    if loop is not None and not loop.is_closed():
+        loop.close()
 
 
 def started(overrides: dict[str, Any] | None = None) -> Settings:
