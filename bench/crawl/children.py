@@ -66,17 +66,20 @@ def _high_water_kib(pid: int) -> int:
     return 0
 
 
+def _stat_fields(pid: int) -> list[str] | None:
+    """The fields of ``/proc/<pid>/stat`` after the command name (state first), or None."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def _parents() -> dict[int, int]:
     """Every process's parent (field 4 of ``/proc/<pid>/stat``)."""
     found = {}
     for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        found[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        if entry.name.isdigit() and (fields := _stat_fields(int(entry.name))) is not None:
+            found[int(entry.name)] = int(fields[1])
     return found
 
 
@@ -90,9 +93,8 @@ def tree_cpu_s(root: int) -> float:
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
     for pid in (root, *_descendants({root})):
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+        fields = _stat_fields(pid)
+        if fields is None:
             continue
         # utime, stime; for the root also cutime, cstime (its reaped children)
         own = int(fields[11]) + int(fields[12])
