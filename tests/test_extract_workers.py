@@ -6,6 +6,9 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import sys
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from scrapy.utils.test import get_crawler
@@ -52,3 +55,24 @@ def test_a_killed_worker_is_counted_and_the_page_extracted_in_a_new_pool(
     assert "An extraction worker died" in caplog.text
     # The workers' extraction CPU is counted in the crawl's stats: two pages extracted.
     assert crawler.stats.get_value("newscrawl/extract/cpu_ms") > 0
+
+
+def test_workers_of_a_crawl_killed_while_they_start_exit_too() -> None:
+    # The crawl dies before its workers have finished importing, so they find themselves
+    # init's children from the start. Were one left, the crawl's stderr would stay open and
+    # whoever reads it (cron's mail, a test) would wait for ever.
+    crawl = textwrap.dedent("""
+        import os, signal
+        from scrapy.utils.test import get_crawler
+        from newscrawl.extraction.workers import ExtractionWorkers
+
+        pool = ExtractionWorkers(2, get_crawler())._start()
+        for _ in range(2):
+            pool.submit(os.getpid)  # the pool spawns its workers for these
+        os.kill(os.getpid(), signal.SIGKILL)
+    """)
+    # Returns once every process holding the crawl's stdout and stderr has exited.
+    done = subprocess.run(
+        [sys.executable, "-c", crawl], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == -signal.SIGKILL, done.stderr

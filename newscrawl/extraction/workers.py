@@ -42,11 +42,15 @@ PAGES_PER_WORKER: Final = 2
 # (75 MiB after 100 pages and after 4,000), and a new worker costs a second of imports.
 
 
-def exit_with_parent() -> None:
-    """In each worker: exit when the pool's process is gone. A crawl killed with SIGKILL
-    cannot shut its pool down, and a worker left waiting on its queue would live on, holding
-    the crawl's stderr open."""
-    parent = os.getppid()  # the crawl's process (spawned workers are its children)
+def exit_with_parent(parent: int) -> None:
+    """In each worker: exit when the pool's process, ``parent``, is gone. A crawl killed with
+    SIGKILL cannot shut its pool down, and a worker left waiting on its queue would live on,
+    holding the crawl's stderr open.
+
+    The pid comes from the crawl rather than from ``os.getppid()`` here: a crawl killed while
+    its workers were still importing has already left them to init, and a worker that took
+    init for its parent waited for ever (the hang behind a flaky kill test).
+    """
 
     def watch() -> None:
         while os.getppid() == parent:
@@ -103,7 +107,10 @@ class ExtractionWorkers:
         # forkserver's, spawned workers are the crawl's own children, so they see it die.
         context = multiprocessing.get_context("spawn")
         self.pool = ProcessPoolExecutor(
-            self.workers, mp_context=context, initializer=exit_with_parent
+            self.workers,
+            mp_context=context,
+            initializer=exit_with_parent,
+            initargs=(os.getpid(),),
         )
         return self.pool
 
