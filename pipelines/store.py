@@ -66,7 +66,10 @@ class StorePipeline:
         return cls(crawler, StoreExtension.of(crawler), writer, config.store_batch_size)
 
     def open_spider(self) -> None:
-        self.engine = self.store.engine
+        # The thread's own connection, whose page cache holds what the writes touch; shared
+        # with the event loop's reads, both connections cached both (1.19x memory at 20,000
+        # pages against 2,000, docs/performance.md).
+        self.engine = self.store.own_engine()
         self.thread = ThreadPoolExecutor(1, thread_name_prefix="newscrawl-store")
 
     async def close_spider(self) -> None:

@@ -9,12 +9,14 @@ import pytest
 from scrapy.exceptions import NotConfigured
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
-from sqlalchemy import event
+from sqlalchemy import event, func, select
+from sqlalchemy.pool import Pool
 from store_urls import as_url, rows
 from texts import distinct_text
 
 from newscrawl.extraction.article import Article
 from newscrawl.items import ArticleItem
+from newscrawl.store.schema import ArticleRow
 from pipelines.dedupe import DedupePipeline
 from pipelines.store import StorePipeline
 
@@ -103,6 +105,38 @@ def test_batches_are_written_off_the_event_loop_in_order(store_url: str) -> None
     assert store.crawler.stats.get_value("newscrawl/store/batches") == 3  # 4 + 4 + 2 at close
     stored = [row[0] for row in rows(store_url, "SELECT url FROM articles ORDER BY id")]
     assert stored == urls  # committed in the order the items came
+
+
+def test_the_store_thread_and_the_event_loop_never_share_a_connection(store_url: str) -> None:
+    # A connection's page cache fills with what its users read. Passed between the writer
+    # thread and the event loop's lookups (the incremental filter's), every connection came
+    # to cache both, and the crawl's memory grew with the store (docs/performance.md).
+    users: dict[int, set[str]] = {}
+
+    def checked_out(dbapi_connection: Any, *args: Any) -> None:
+        users.setdefault(id(dbapi_connection), set()).add(threading.current_thread().name)
+
+    dedupe, store = pipelines(store_url, NEWSCRAWL_STORE_BATCH_SIZE=2)
+    event.listen(Pool, "checkout", checked_out)
+
+    async def crawl() -> None:
+        for number in range(20):
+            url = f"http://news.example/a/{number}"
+            await store.process_item(dedupe.process_item(make_item(url, distinct_text(number))))
+            with store.store.engine.connect() as conn:  # a lookup, as on every request
+                conn.execute(select(func.count()).select_from(ArticleRow)).scalar_one()
+            await asyncio.sleep(0.005)  # the writer's batch runs meanwhile
+        await store.close_spider()
+
+    try:
+        asyncio.run(crawl())
+    finally:
+        event.remove(Pool, "checkout", checked_out)
+        store.store.close()
+    assert store.crawler.stats.get_value("newscrawl/store/inserted") == 20
+    threads = set().union(*users.values())
+    assert any(name.startswith("newscrawl-store") for name in threads), users
+    assert all(len(names) == 1 for names in users.values()), users
 
 
 def test_recrawl_updates_instead_of_adding(store_url: str) -> None:

@@ -1,4 +1,5 @@
-"""One store per crawl: every component that reads or writes the store shares one engine."""
+"""One store per crawl: every component that reads or writes the store shares one engine,
+but for the store pipeline's writer thread, which has connections of its own."""
 
 from __future__ import annotations
 
@@ -33,17 +34,24 @@ def test_the_components_of_a_crawl_share_one_engine(db: Path) -> None:
     delta.spider_opened(spider)
     conditional.spider_opened(spider)
     pipeline.open_spider()
-    engines = {id(c.engine) for c in (recorder, delta, conditional, pipeline)}
+    engines = {id(c.engine) for c in (recorder, delta, conditional)}
     assert engines == {id(extension.engine)}
+    assert pipeline.engine is not None
+    assert pipeline.engine is not extension.engine
+    assert pipeline.engine.url == extension.engine.url
     assert crawler.stats.get_value("newscrawl/run_id") == 1
+    pipeline.engine.connect().close()
+    assert pipeline.engine.pool.checkedin() == 1
     extension.close()
+    assert pipeline.engine.pool.checkedin() == 0  # its connections closed with the store
 
 
 def test_a_component_built_before_the_extension_opens_the_same_store(db: Path) -> None:
     crawler = get_crawler(Spider, {"NEWSCRAWL_DB": f"sqlite:///{db}"})
     pipeline = build_from_crawler(StorePipeline, crawler)
     pipeline.open_spider()
-    assert build_from_crawler(StoreExtension, crawler).engine is pipeline.engine
+    assert pipeline.engine is not None
+    assert build_from_crawler(StoreExtension, crawler).engine.url == pipeline.engine.url
     StoreExtension.of(crawler).close()
 
 

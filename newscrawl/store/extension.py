@@ -7,6 +7,11 @@ first, so the order in which Scrapy builds components (extensions, then download
 middlewares, then item pipelines) does not matter, and a crawl with all of them off never
 opens the store. It is closed when the crawl's engine stops, after every ``spider_closed``
 handler (the run recorder and the validators write then) has run.
+
+A component that uses the store from a thread of its own (the store pipeline's writer) asks
+for :meth:`StoreExtension.own_engine` instead: one pool shared by two threads handed each
+connection to both in turn, so every connection's page cache filled with both threads' pages
+(docs/performance.md, "Memory: one page cache a thread").
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ class StoreExtension:
         self.url = url
         self.busy_timeout = busy_timeout
         self._engine: Engine | None = None
+        self._own: list[Engine] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -65,7 +71,19 @@ class StoreExtension:
             logger.info("Store: %s", self._engine.url.render_as_string(hide_password=True))
         return self._engine
 
+    def own_engine(self) -> Engine:
+        """A second engine over the same store, for one thread's use: its connections (and
+        their page caches) are not shared with :attr:`engine`'s. Closed with the store."""
+        # Through the shared engine, which makes or upgrades the schema once.
+        url = self.engine.url.render_as_string(hide_password=False)
+        engine = make_engine(url, create=False, writer=True, busy_timeout=self.busy_timeout)
+        self._own.append(engine)
+        return engine
+
     def close(self) -> None:
+        for engine in self._own:
+            engine.dispose()
+        self._own.clear()
         if self._engine is not None:
             self._engine.dispose()
             self._engine = None
