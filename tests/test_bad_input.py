@@ -148,6 +148,12 @@ def test_a_database_url_without_its_driver(tmp_path: Path) -> None:
     assert "pip install" in proc.stderr
 
 
+def test_an_in_memory_store_is_refused(tmp_path: Path) -> None:
+    # Every connection would get an empty database of its own: nothing could be stored.
+    proc = run([*SCRAPY, "crawl", *FEED], "sqlite://")
+    assert_one_line_error(proc, "'sqlite://' is an in-memory SQLite database, gone when the crawl")
+
+
 def test_a_database_server_that_does_not_answer(tmp_path: Path) -> None:
     proc = run([*SCRAPY, "crawl", *FEED], "postgresql+psycopg://crawler@127.0.0.1:9/news")
     assert_one_line_error(

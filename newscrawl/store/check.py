@@ -30,12 +30,20 @@ DRIVERS = {
 
 
 def store_url(db: str | None) -> str:
-    """The resolved URL of ``db`` (a URL or a file path), checked to parse as a URL."""
+    """The resolved URL of ``db`` (a URL or a file path), checked to parse as a URL and to
+    name a store that outlives the crawl."""
     try:
         url = resolve_db_url(db)
-        sqlite_path(url)
+        path = sqlite_path(url)
     except ArgumentError as exc:
         raise StoreError(f"not a database URL: {db!r}") from exc
+    if path is None and url.startswith("sqlite"):
+        # Each connection would have a database of its own, and the articles would go with
+        # the crawl's process.
+        raise StoreError(
+            f"{url!r} is an in-memory SQLite database, gone when the crawl ends: give a file "
+            "(NEWSCRAWL_DB=data/news.db or sqlite:///path/news.db)"
+        )
     return url
 
 
