@@ -7,21 +7,27 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import sqlite3
+import threading
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from scrapy.utils.misc import build_from_crawler
 from scrapy.utils.test import get_crawler
+from sqlalchemy import text
 from store_urls import rows
 from texts import distinct_text
 
 from newscrawl.extraction.article import Article
 from newscrawl.items import ArticleItem
+from newscrawl.store.backends import write_transaction
+from newscrawl.store.engine import make_engine
 from pipelines.dedupe import DedupePipeline
 from pipelines.store import StorePipeline
 
 if TYPE_CHECKING:
     from multiprocessing.synchronize import Barrier
+    from pathlib import Path
 
 STORIES = 15
 
@@ -70,3 +76,24 @@ def test_concurrent_writers_agree_on_originals(store_url: str) -> None:
         "WHERE duplicate_of IS NOT NULL GROUP BY duplicate_kind",
     ) == [("exact", STORIES)]
     assert rows(store_url, "SELECT COUNT(*) FROM duplicate_decisions") == [(STORIES,)]
+
+
+def test_a_writer_waits_for_the_lock_it_needs_to_put_a_store_in_wal_mode(db: Path) -> None:
+    # A store restored from a backup (sqlite3's .backup, VACUUM INTO) is in rollback mode;
+    # switching it to WAL takes its exclusive lock, and SQLite does not wait for that
+    # itself: the writer failed at once with "database is locked" while another held it.
+    make_engine(f"sqlite:///{db}").dispose()
+    with sqlite3.connect(db) as restored:
+        restored.execute("PRAGMA journal_mode=DELETE")
+    holder = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.5, holder.execute, ["COMMIT"])
+    release.start()
+    engine = make_engine(f"sqlite:///{db}", create=False, writer=True, busy_timeout=20)
+    try:
+        with write_transaction(engine) as conn:
+            assert conn.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+    finally:
+        release.join()
+        holder.close()
+        engine.dispose()

@@ -9,6 +9,8 @@ write transaction takes on each database is in :mod:`newscrawl.store.backends`.
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -70,10 +72,28 @@ def sqlite_path(url: str) -> Path | None:
     return Path(parsed.database)
 
 
+def use_wal(dbapi_connection: Any, busy_timeout: float) -> None:
+    """Put the store in WAL mode (a no-op once it is), waiting out another writer's lock.
+
+    Switching a store to WAL needs its exclusive lock, and SQLite does not call its busy
+    handler for that: two processes opening a new store at once saw "database is locked"
+    at once, whatever the busy timeout. So the wait is here.
+    """
+    deadline = time.monotonic() + busy_timeout
+    while True:
+        try:
+            dbapi_connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
+
+
 def _sqlite_pragmas(busy_timeout: float) -> Any:
     def set_pragmas(dbapi_connection: Any, _record: Any) -> None:
+        use_wal(dbapi_connection, busy_timeout)
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")

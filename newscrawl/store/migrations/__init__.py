@@ -27,10 +27,12 @@ from sqlalchemy.exc import DatabaseError, DBAPIError
 from newscrawl.store import backends
 from newscrawl.store.engine import (
     BUSY_TIMEOUT_MS,
+    BUSY_TIMEOUT_S,
     make_engine,
     one_line_reason,
     sqlite_path,
     store_name,
+    use_wal,
 )
 from newscrawl.store.schema import create_schema
 
@@ -148,6 +150,9 @@ def _migration_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _connect(dbapi_connection: Any, _record: Any) -> None:
             dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            # In WAL mode from the start: the crawl's writers then never switch it, which
+            # takes the store's exclusive lock (see use_wal).
+            use_wal(dbapi_connection, BUSY_TIMEOUT_S)
 
     backends.serialise_writers(engine)
     return engine
