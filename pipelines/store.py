@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
@@ -128,6 +129,7 @@ class StorePipeline:
     def _write(self, batch: list[ArticleItem], run_id: int | None) -> list[Outcome]:
         """Runs on the store's thread."""
         assert self.engine is not None
+        started = time.monotonic()
         try:
             with write_transaction(self.engine) as conn:
                 return [self.writer.write(conn, item, run_id) for item in batch]
@@ -135,9 +137,13 @@ class StorePipeline:
             reason = store_unavailable(exc)
             if reason:
                 # One by one would fail the same way (and wait out the busy timeout each).
+                # When and where it failed tells a lock held too long from one SQLite gives
+                # up on at once.
+                statement = str(getattr(exc, "statement", "") or "").strip().split("\n")[0]
                 logger.error(
                     "Could not write %d articles: %s. They are not recorded as seen: the next "
-                    "run fetches them again", len(batch), reason,
+                    "run fetches them again (failed %.1f s into the transaction, at %.40r)",
+                    len(batch), reason, time.monotonic() - started, statement,
                 )  # fmt: skip
                 return [FAILED] * len(batch)
             logger.warning(
