@@ -74,9 +74,8 @@ class StoreExtension:
     def own_engine(self) -> Engine:
         """A second engine over the same store, for one thread's use: its connections (and
         their page caches) are not shared with :attr:`engine`'s. Closed with the store."""
-        # Through the shared engine, which makes or upgrades the schema once.
-        url = self.engine.url.render_as_string(hide_password=False)
-        engine = make_engine(url, create=False, writer=True, busy_timeout=self.busy_timeout)
+        self.engine  # noqa: B018 - the shared engine makes or upgrades the schema, once
+        engine = make_engine(self.url, create=False, writer=True, busy_timeout=self.busy_timeout)
         self._own.append(engine)
         return engine
 
