@@ -22,6 +22,7 @@ from crawling import run_crawl
 from sqlalchemy import create_engine
 
 from newscrawl.cli import cli
+from newscrawl.dedupe.index import NearDuplicateIndex
 from newscrawl.store.migrations import alembic_config, head, prepare_store
 
 if TYPE_CHECKING:
@@ -113,11 +114,11 @@ def test_fixture_is_a_store_of_the_first_schema() -> None:
 
 def test_upgrade_keeps_every_row_and_fixes_fts_and_timestamps(tmp_path: Path) -> None:
     db = old_store(tmp_path)
+    # lsh_buckets is re-signed: test_upgrade_re_signs_the_near_duplicate_index
     before = {
         table: rows(db, f"SELECT * FROM {table} ORDER BY 1, 2, 3")
-        for table in ("articles", "article_urls", "crawl_runs", "duplicate_decisions",
-                      "lsh_buckets")
-    }  # fmt: skip
+        for table in ("articles", "article_urls", "crawl_runs", "duplicate_decisions")
+    }
     hits_before = rows(db, "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'storm'")
 
     assert prepare_store(url(db)).revision == "0001"
@@ -146,6 +147,50 @@ def test_upgrade_keeps_every_row_and_fixes_fts_and_timestamps(tmp_path: Path) ->
 def as_instant(value: str) -> datetime:
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def index_rows(path: Path) -> list[tuple[Any, ...]]:
+    return rows(path, "SELECT band, bucket, article_id FROM lsh_buckets ORDER BY 3, 1")
+
+
+def current_keys(path: Path) -> list[tuple[int, int, int]]:
+    """The lsh_buckets rows this newscrawl writes for the store's originals."""
+    index = NearDuplicateIndex()
+    originals = rows(path, "SELECT id, text FROM articles WHERE duplicate_of IS NULL ORDER BY id")
+    return [
+        (band, key, article_id)
+        for article_id, text in originals
+        for band, key in enumerate(index.signature(text or "").band_keys)
+    ]
+
+
+def test_upgrade_re_signs_the_near_duplicate_index(tmp_path: Path) -> None:
+    db = old_store(tmp_path)
+    before = index_rows(db)
+    prepare_store(url(db))
+    after = index_rows(db)
+    # Every original that was indexed still is, under keys the running code computes.
+    assert {r[2] for r in after} == {r[2] for r in before}
+    assert len(after) == len(before) > 0
+    assert after == current_keys(db)
+    assert set(after).isdisjoint(before)
+
+
+def test_an_upgraded_store_finds_copies_of_stories_stored_before(tmp_path: Path) -> None:
+    db = old_store(tmp_path)
+    prepare_store(url(db))
+    article_id, text = rows(
+        db, "SELECT a.id, a.text FROM articles a JOIN lsh_buckets b ON b.article_id = a.id "
+        "WHERE a.duplicate_of IS NULL ORDER BY a.id LIMIT 1",
+    )[0]  # fmt: skip
+    copy = f"Syndicated from a partner outlet.\n\n{text}\n\nCopyright the partner."
+    index = NearDuplicateIndex()
+    engine = create_engine(url(db))
+    with engine.connect() as conn:
+        found = index.find(conn, index.signature(copy))
+    engine.dispose()
+    assert found is not None
+    assert found.original_id == article_id
 
 
 def test_upgraded_store_has_the_schema_of_a_fresh_one(tmp_path: Path) -> None:
@@ -183,6 +228,8 @@ def test_downgrade_returns_to_the_first_schema(tmp_path: Path) -> None:
     assert rows(db, "SELECT published_at, first_seen_at FROM articles ORDER BY id") == rows(
         V1, "SELECT published_at, first_seen_at FROM articles ORDER BY id"
     )
+    # The keys of the first schema's code again, as the fixture was written.
+    assert index_rows(db) == index_rows(V1)
 
 
 def test_a_second_upgrade_changes_nothing(tmp_path: Path) -> None:

@@ -38,4 +38,9 @@ def normalize_text(text: str) -> str:
 
 
 def content_hash(text: str) -> str:
-    return hashlib.sha256(normalize_text(text).encode()).hexdigest()
+    return words_hash(minhash.tokens(text))
+
+
+def words_hash(words: list[str]) -> str:
+    """:func:`content_hash` of a text from its :func:`minhash.tokens`."""
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()

@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, delete, func, or_, select
 
 from newscrawl import settings as project_settings
 from newscrawl.dedupe import minhash
-from newscrawl.dedupe.fingerprint import Fingerprint, TextSignature, content_hash
+from newscrawl.dedupe.fingerprint import Fingerprint, TextSignature, words_hash
 from newscrawl.store.backends import insert_ignoring_duplicates
 from newscrawl.store.schema import LSH_BUCKETS, ArticleRow, LshBucketRow
 
@@ -105,7 +105,10 @@ class NearDuplicateIndex:
         return self.num_perm // self.band_rows
 
     def signature(self, text: str) -> TextSignature:
-        words = minhash.tokens(text)
+        return self.words_signature(minhash.tokens(text))
+
+    def words_signature(self, words: list[str]) -> TextSignature:
+        """:meth:`signature` of a text from its :func:`minhash.tokens`."""
         hashes = minhash.shingles(words, self.shingle_size)
         if len(words) < self.min_words:
             return TextSignature(hashes, ())
@@ -119,7 +122,9 @@ class NearDuplicateIndex:
         )
 
     def fingerprint(self, text: str) -> Fingerprint:
-        return Fingerprint(content_hash(text), self.signature(text))
+        # Tokenised once for both: it is a fifth of the fingerprint's CPU.
+        words = minhash.tokens(text)
+        return Fingerprint(words_hash(words), self.words_signature(words))
 
     def find(self, conn: Connection, signature: TextSignature) -> Duplicate | None:
         """The stored original this text is a near copy of, the most similar one, or None.
