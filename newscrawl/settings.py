@@ -24,7 +24,7 @@ NEWSCRAWL_CONTACT_URL = os.environ.get(
 )
 # The sources file read by the `news` spider (`-a sources=PATH` overrides it per run).
 NEWSCRAWL_SOURCES = ""
-# Keep the fetched page of every stored article, zlib-compressed (table article_pages), so
+# Keep the fetched page of every stored article, Zstandard-compressed (table article_pages), so
 # `newscrawl reextract` can re-run extraction without crawling again.
 NEWSCRAWL_KEEP_PAGES = True
 # Articles are written in one transaction per this many items (and at spider close).

@@ -22,6 +22,7 @@ from newscrawl.demo.pages import read_page
 from newscrawl.extraction.article import Article
 from newscrawl.extraction.extract import extract_article
 from newscrawl.items import ArticleItem
+from newscrawl.store.pages import ZSTD_MAGIC, page_body
 from newscrawl.store.versions import word_diff
 
 if TYPE_CHECKING:
@@ -71,7 +72,8 @@ def test_page_kept_changes_versioned_and_history_diffs(site: SiteServer, db: Pat
     served = (
         (site.root / PATH.lstrip("/")).read_bytes().replace(b"{{BASE}}", site.base_url.encode())
     )
-    assert (url, size, zlib.decompress(body)) == (site.url(PATH), len(served), served)
+    assert (url, size, page_body(body)) == (site.url(PATH), len(served), served)
+    assert body[:4] == ZSTD_MAGIC  # a Zstandard frame, as docs/schema.md says
     assert len(body) < size / 2  # compressed
 
     edited = edit(site)
@@ -80,7 +82,7 @@ def test_page_kept_changes_versioned_and_history_diffs(site: SiteServer, db: Pat
     assert second.stats["newscrawl/store/versions_kept"] == 1
     assert one(db, "SELECT title FROM articles") == (EDITED_TITLE,)
     assert one(db, "SELECT COUNT(*) FROM articles") == (1,)
-    assert zlib.decompress(one(db, "SELECT body FROM article_pages")[0]) == edited
+    assert page_body(one(db, "SELECT body FROM article_pages")[0]) == edited
     kept = one(
         db, "SELECT title, text LIKE '%forty years%', seen_from < replaced_at FROM article_versions"
     )
@@ -138,6 +140,24 @@ def test_reextract_updates_what_changed_from_the_kept_pages(db: Path) -> None:
         "Re-extracted 1 pages: 0 changed, 0 unchanged, 1 failed ("
     )
     assert one(db, "SELECT title, text, content_hash, word_count FROM articles") == before
+
+    # A page kept by an earlier newscrawl, a zlib stream, is read as well as a new one.
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE article_pages SET body = ?", (zlib.compress(page),))
+        conn.execute("UPDATE articles SET title = 'Otters'")
+    old = invoke("reextract", "--db", str(db))
+    assert old.output.strip() == "Re-extracted 1 pages: 1 changed, 0 unchanged, 0 failed"
+    assert one(db, "SELECT title, text, content_hash, word_count FROM articles") == before
+
+    # A body that does not decompress is counted and skipped, and the article stays.
+    for body in (ZSTD_MAGIC + b"not a frame", b"neither"):
+        with sqlite3.connect(db) as conn:
+            conn.execute("UPDATE article_pages SET body = ?", (body,))
+        corrupt = invoke("reextract", "--db", str(db))
+        assert corrupt.output.strip() == (
+            "Re-extracted 1 pages: 0 changed, 0 unchanged, 1 failed (corrupt_page 1)"
+        )
+        assert one(db, "SELECT title, text, content_hash, word_count FROM articles") == before
 
     stats = invoke("stats", "--db", str(db)).output
     assert "Kept pages: 1, " in stats

@@ -22,7 +22,7 @@ from newscrawl.dedupe.index import NearDuplicateIndex
 from newscrawl.extraction.article import Article
 from newscrawl.extraction.extract import extract_article
 from newscrawl.store.backends import write_transaction
-from newscrawl.store.pages import page_body
+from newscrawl.store.pages import CorruptPageError, page_body
 from newscrawl.store.schema import ArticlePageRow, ArticleRow, format_timestamp
 
 if TYPE_CHECKING:
@@ -104,7 +104,13 @@ def _reextract_one(
     conn: Connection, row: Any, min_words: int, index: NearDuplicateIndex, report: Report
 ) -> None:
     report.pages += 1
-    result = extract_article(page_body(row.body), row.page_url, min_words=min_words)
+    try:
+        html = page_body(row.body)
+    except CorruptPageError as exc:
+        report.failed["corrupt_page"] += 1
+        logger.warning("Article %s's kept page is not re-extracted: %s", row.article_id, exc)
+        return
+    result = extract_article(html, row.page_url, min_words=min_words)
     if not isinstance(result, Article):
         # The stored article stays as it is: a failure now is no reason to lose it.
         report.failed[result.reason] += 1

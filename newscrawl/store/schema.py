@@ -197,7 +197,7 @@ class DuplicateDecisionRow(Base):
 
 
 class ArticlePageRow(Base):
-    """The fetched page an article's stored text was extracted from, zlib-compressed.
+    """The fetched page an article's stored text was extracted from, compressed.
 
     Kept so that ``newscrawl reextract`` can re-run extraction without crawling again;
     ``NEWSCRAWL_KEEP_PAGES`` turns it off.
@@ -211,7 +211,9 @@ class ArticlePageRow(Base):
     url: Mapped[str] = mapped_column(String)  # the address it was fetched from
     fetched_at: Mapped[datetime] = mapped_column(UTCDateTime)
     size: Mapped[int] = mapped_column(Integer)  # bytes as fetched
-    body: Mapped[bytes] = mapped_column(LargeBinary)  # zlib.compress(bytes as fetched)
+    # The page as fetched, compressed: a Zstandard frame, or a zlib stream in rows written by
+    # earlier newscrawl (newscrawl/store/pages.py reads both).
+    body: Mapped[bytes] = mapped_column(LargeBinary)
 
 
 class ArticleVersionRow(Base):
