@@ -203,6 +203,25 @@ class Bench:
             raise ScaleError(f"{store} start-up run exited {group.finished[0].code}: {log[-300:]}")
         return group.cpu_s
 
+    def plain_scrapy_cpu_ms(self, pages: int) -> float:
+        """CPU a page of plain Scrapy over the site (bench/crawl/plain_spider.py), start-up out."""
+        spider = Path(__file__).with_name("plain_spider.py")
+        settings = {k: v for k, v in SETTINGS.items() if k != "AUTOTHROTTLE_ENABLED"}
+        cpu = []
+        for name, url in (("plain-startup", "/about.html"), ("plain", "/robots.txt")):
+            cmd = [sys.executable, "-m", "scrapy", "runspider", str(spider)]
+            cmd += ["-a", f"url={self.site.base_url}{url}"]
+            for key, value in settings.items():
+                cmd += ["-s", f"{key}={value}"]
+            log = self.work / f"{name}.log"
+            # Run from the work folder: the project's scrapy.cfg would bring its settings.
+            group = run_group([cmd], dict(os.environ), [log], 600, self.keep, self.work)
+            if group.finished[0].code:
+                tail = log.read_text(errors="replace")[-300:]
+                raise ScaleError(f"{name} exited {group.finished[0].code}: {tail}")
+            cpu.append(group.cpu_s)
+        return round(1000 * (cpu[1] - cpu[0]) / pages, 2)
+
     def run(self, plan: Plan, expected: int, pages: int, prefix: tuple[str, ...] = ()) -> ScaleRun:
         db = self.new_store(plan.store, plan.name)
         if plan.frontier:
@@ -304,6 +323,11 @@ def run_all(opts: argparse.Namespace, work: Path) -> dict[str, Any]:
                 print(f"bench.crawl scale: {exc}", file=sys.stderr)
                 result["failed"].append(f"{store}: {exc}")
         result["startup_cpu_s"] = startup
+        try:
+            result["plain_scrapy_cpu_ms"] = bench.plain_scrapy_cpu_ms(opts.pages)
+        except ScaleError as exc:
+            print(f"bench.crawl scale: {exc}", file=sys.stderr)
+            result["failed"].append(f"plain Scrapy: {exc}")
         for plan in (p for p in todo if p.store in startup):
             try:
                 run = bench.run(plan, len(ok), opts.pages)
@@ -396,6 +420,11 @@ def main(argv: list[str]) -> int:
         f"({base['extract_article_cpu_ms']} ms), {base['extract_article_ok']} articles"
     )
     print(f"start-up CPU s per process: {result['startup_cpu_s']}")
+    if "plain_scrapy_cpu_ms" in result:
+        print(
+            f"plain Scrapy over the same site (bench/crawl/plain_spider.py): "
+            f"{result['plain_scrapy_cpu_ms']} ms CPU a page beyond start-up"
+        )
     memory = {r.site_pages: max(r.peak_rss_mb) for r in runs if r.name.startswith("memory-")}
     if len(memory) >= 2:
         small, large = min(memory), max(memory)
