@@ -8,18 +8,20 @@ from __future__ import annotations
 import json
 
 import pytest
+from alembic import command
 from click.testing import CliRunner
 from pg_server import free_port
-from sqlalchemy import insert, inspect
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from stores import build_store, url_of
 
 from newscrawl.cli import cli
+from newscrawl.dedupe.index import NearDuplicateIndex
 from newscrawl.store.backends import SEARCH_COLUMN, SEARCH_INDEX
 from newscrawl.store.engine import make_engine
-from newscrawl.store.migrations import head
-from newscrawl.store.schema import CrawlRunRow, utcnow
+from newscrawl.store.migrations import alembic_config, head, prepare_store
+from newscrawl.store.schema import CrawlRunRow, LshBucketRow, utcnow
 
 
 @pytest.fixture
@@ -99,3 +101,31 @@ def test_serve_says_it_reads_sqlite_only(store: str) -> None:
     assert code == 1
     assert output.startswith("Error: serve works on SQLite store files only")
     assert output.count("\n") == 1
+
+
+def test_store_version_0005_re_signs_the_near_duplicate_index_both_ways(store: str) -> None:
+    def index_rows() -> list[tuple[int, int, int]]:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                select(LshBucketRow.band, LshBucketRow.bucket, LshBucketRow.article_id)
+                .order_by(LshBucketRow.article_id, LshBucketRow.band)
+            )  # fmt: skip
+            return [tuple(row) for row in rows]
+
+    engine = make_engine(store, create=False)
+    try:
+        with engine.begin() as conn:
+            NearDuplicateIndex().rebuild(conn)
+        current = index_rows()
+        assert {r[2] for r in current} == {1, 2, 4, 5}  # the originals
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0004")
+        older = index_rows()
+        assert [r[2] for r in older] == [r[2] for r in current]
+        assert set(older).isdisjoint(current)  # the BLAKE2b keys of store version 0004
+
+        assert prepare_store(store).revision == "0004"
+        assert index_rows() == current
+        assert invoke("db", "version", "--db", store)[1].startswith(f"store version {head()} ")
+    finally:
+        engine.dispose()
