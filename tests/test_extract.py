@@ -118,6 +118,33 @@ def test_bytes_are_decoded(encoding: str, declared: str | None, bom: bytes) -> N
     assert sentence in result.text
 
 
+@pytest.mark.parametrize(
+    ("encoding", "header", "meta"),
+    [
+        ("cp1251", "windows-1251", None),  # only the HTTP header says
+        ("cp1251", "windows-1251", "iso-8859-1"),  # the header outranks the page's meta
+        ("utf-8", "windows-1251", None),  # declared wrong: the bytes are valid UTF-8
+        ("cp1251", "no-such-charset", "windows-1251"),  # an unknown label is passed over
+    ],
+)
+def test_http_charset_is_a_declaration(encoding: str, header: str, meta: str | None) -> None:
+    sentence = "Городской совет одобрил новые велосипедные дорожки у вокзала."
+    data = encoded_page(sentence, meta).encode(encoding, errors="replace")
+    result = extract_article(data, URL, http_charset=header)
+    assert isinstance(result, Article), result
+    assert sentence in result.text
+
+
+def test_latin1_label_reads_windows_1252_quotes() -> None:
+    # As browsers do: 0x93/0x94 on a page labelled ISO-8859-1 are curly quotes, not C1
+    # control characters.
+    sentence = "Le maire parle d\u2019un \u201cchantier historique\u201d pour le port."
+    data = encoded_page(sentence, "iso-8859-1").encode("cp1252")
+    result = extract_article(data, URL)
+    assert isinstance(result, Article), result
+    assert sentence in result.text
+
+
 def test_shift_jis_declared_in_meta() -> None:
     sentence = "東京の港で新しい橋が開通し、多くの市民が渡り初めを楽しんだ。"
     paragraphs = "".join(f"<p>{sentence * 3}（{i}）</p>" for i in range(4))

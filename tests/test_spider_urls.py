@@ -75,3 +75,44 @@ def test_bad_pages_are_skipped_with_their_reason(sites: dict[str, SiteServer], d
     errors = sum(v for k, v in stats.items() if k.startswith("newscrawl/errors/"))
     # Every page given ends up counted under a reason.
     assert skipped + errors == len(routes) + 1
+
+
+def french_article(title: str, meta: str = "") -> str:
+    paragraph = (
+        "Le conseil municipal a voté jeudi l’extension des pistes cyclables protégées "
+        "jusqu’à la gare, après des mois de débats sur le coût des travaux et la place "
+        "laissée aux livraisons dans les rues étroites du centre-ville."
+    )
+    body = "\n".join(f"<p>{paragraph} Paragraphe {i}.</p>" for i in range(5))
+    return f"""<!DOCTYPE html><html lang="fr"><head>{meta}<title>{title}</title>
+<meta property="og:type" content="article"></head><body>
+<article><h1>{title}</h1>{body}</article></body></html>"""
+
+
+def test_pages_are_decoded_by_what_their_bytes_are(sites: dict[str, SiteServer], db: Path) -> None:
+    """UTF-8 served as ISO-8859-1 (a common server default) is still read as UTF-8; a page
+    whose only declaration is its HTTP header is read in that encoding."""
+    courier = sites["courier"]
+    routes = {
+        "/mislabelled.html": static_route(
+            french_article("Pistes cyclables étendues").encode("utf-8"),
+            content_type="text/html; charset=iso-8859-1",
+        ),
+        "/windows-1252.html": static_route(
+            french_article("Écoles rénovées").encode("cp1252"),
+            content_type="text/html; charset=windows-1252",
+        ),
+    }
+    courier.routes.update(routes)
+    try:
+        result = run_crawl("urls", db, url=",".join(courier.url(p) for p in routes))
+    finally:
+        for path in routes:
+            del courier.routes[path]
+    assert result.returncode == 0, result.log
+    stored = {r["title"]: r["text"] for r in result.rows("SELECT title, text FROM articles")}
+    assert set(stored) == {"Pistes cyclables étendues", "Écoles rénovées"}
+    for text in stored.values():
+        assert "l’extension des pistes cyclables protégées jusqu’à la gare" in text
+        assert "Ã" not in text  # UTF-8 read as Latin-1
+        assert "\ufffd" not in text

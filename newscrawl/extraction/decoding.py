@@ -1,10 +1,11 @@
 """From response bytes to HTML text, refusing what is not HTML.
 
-The order of trust: a byte-order mark, then the document's own ``<meta charset>`` or
-``http-equiv`` declaration, then strict UTF-8 (by far the most common encoding of news
-sites, and a strict decode of non-UTF-8 bytes almost always fails), then
-charset_normalizer's guess, then cp1252 with replacement so we never fail on text that is
-merely damaged.
+The order of trust: a byte-order mark; then strict UTF-8 (by far the most common encoding of
+news sites, and a strict decode of non-UTF-8 bytes almost always fails); then the
+encodings declared, the HTTP ``Content-Type`` charset before the document's own
+``<meta charset>`` or ``http-equiv`` as in browsers; then charset_normalizer's guess; then
+cp1252 with replacement so we never fail on text that is merely damaged. Crawls and
+re-extraction decode with these same rules (re-extraction has no HTTP header to go by).
 """
 
 from __future__ import annotations
@@ -45,11 +46,32 @@ def _declared_encoding(head: bytes) -> str | None:
     match = _META_CHARSET.search(head)
     if not match:
         return None
-    name = match.group(1).decode("ascii", "ignore").strip().lower()
+    return codec_name(match.group(1).decode("ascii", "ignore"))
+
+
+# As in browsers (WHATWG Encoding), pages labelled ISO-8859-1 or ASCII are read as
+# windows-1252: its printable characters in 0x80-0x9F (curly quotes, dashes) are what such
+# pages mean, never C1 control characters.
+_WINDOWS_1252_LABELS: Final = frozenset({"iso8859-1", "ascii"})
+_HTTP_CHARSET: Final = re.compile(rb"""charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def codec_name(label: str | None) -> str | None:
+    """Python's name for a declared charset (``UTF8``, ``latin1``), or None if unknown."""
+    name = (label or "").strip().lower()
+    if not name:
+        return None
     try:
-        return codecs.lookup(name).name
+        found = codecs.lookup(name).name
     except LookupError:
         return None
+    return "cp1252" if found in _WINDOWS_1252_LABELS else found
+
+
+def http_charset(content_type: bytes | None) -> str | None:
+    """The charset of a ``Content-Type`` header value (``text/html; charset=UTF-8``)."""
+    match = _HTTP_CHARSET.search(content_type or b"")
+    return match.group(1).decode("ascii") if match else None
 
 
 # Detector guesses among Latin single-byte code pages are unreliable on short texts
@@ -61,15 +83,18 @@ _LATIN_GUESS: Final = re.compile(
 )
 
 
-def decode_html(data: bytes) -> str | None:
-    """Decoded text, or None when the bytes give nothing sensible."""
+def decode_html(data: bytes, http_charset: str | None = None) -> str | None:
+    """Decoded text, or None when the bytes give nothing sensible.
+
+    ``http_charset``: the charset of the response's ``Content-Type`` header, if any.
+    """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(encoding, errors="replace")
-    declared = _declared_encoding(data[:4096])
+    declared = [codec_name(http_charset), _declared_encoding(data[:4096])]
     # A page declaring a single-byte encoding but written in UTF-8 is common; a page
     # declaring UTF-8 and not being it is handled by the fallbacks below.
-    candidates = [declared] if declared and declared != "utf-8" else []
+    candidates = list(dict.fromkeys(d for d in declared if d and d != "utf-8"))
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:

@@ -47,16 +47,25 @@ def extract_article(
     *,
     min_words: int = DEFAULT_MIN_WORDS,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    http_charset: str | None = None,
 ) -> Article | ExtractionFailed:
-    """Extract the article of one page; never raises on any input."""
+    """Extract the article of one page; never raises on any input.
+
+    ``html`` is the page as fetched (bytes, decoded here by
+    :func:`~newscrawl.extraction.decoding.decode_html`, with the ``Content-Type`` header's
+    ``http_charset`` when there was one) or already decoded.
+    """
     try:
-        return _extract(html, url, min_words=min_words, max_bytes=max_bytes)
+        return _extract(html, url, min_words=min_words, max_bytes=max_bytes,
+                        http_charset=http_charset)  # fmt: skip
     except Exception as exc:  # a crawl must go on whatever one page contains
         logger.warning("extraction crashed on %s", url, exc_info=True)
         return ExtractionFailed(url, "parse_error", f"{type(exc).__name__}: {exc}")
 
 
-def load_text(html: str | bytes, url: str, max_bytes: int) -> str | ExtractionFailed:
+def load_text(
+    html: str | bytes, url: str, max_bytes: int, http_charset: str | None = None
+) -> str | ExtractionFailed:
     """Decoded HTML text, or the reason it cannot be had."""
     if isinstance(html, bytes):
         if len(html) > max_bytes:
@@ -64,7 +73,7 @@ def load_text(html: str | bytes, url: str, max_bytes: int) -> str | ExtractionFa
         reason = binary_reason(html)
         if reason:
             return ExtractionFailed(url, "not_html", reason)
-        text = decode_html(html)
+        text = decode_html(html, http_charset)
         if text is None:
             return ExtractionFailed(url, "undecodable", "no encoding fits")
     else:
@@ -88,9 +97,9 @@ def parse_tree(text: str, url: str) -> lxml_html.HtmlElement | ExtractionFailed:
 
 
 def _extract(
-    html: str | bytes, url: str, *, min_words: int, max_bytes: int
+    html: str | bytes, url: str, *, min_words: int, max_bytes: int, http_charset: str | None
 ) -> Article | ExtractionFailed:
-    text = load_text(html, url, max_bytes)
+    text = load_text(html, url, max_bytes, http_charset)
     if isinstance(text, ExtractionFailed):
         return text
     tree = parse_tree(text, url)

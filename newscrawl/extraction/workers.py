@@ -19,6 +19,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from functools import partial
 from typing import TYPE_CHECKING, Final
 
 from newscrawl.config import Config
@@ -26,8 +27,6 @@ from newscrawl.extraction.article import Article, ExtractionFailed
 from newscrawl.extraction.extract import extract_article
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
@@ -61,11 +60,13 @@ def exit_with_parent(parent: int) -> None:
 
 
 def timed_extract(
-    html: str, url: str, *, min_words: int, max_bytes: int
+    html: str | bytes, url: str, *, min_words: int, max_bytes: int, http_charset: str | None
 ) -> tuple[Article | ExtractionFailed, float]:
     """:func:`extract_article` and the CPU seconds it took in the process that ran it."""
     started = time.process_time()
-    result = extract_article(html, url, min_words=min_words, max_bytes=max_bytes)
+    result = extract_article(
+        html, url, min_words=min_words, max_bytes=max_bytes, http_charset=http_charset
+    )
     return result, time.process_time() - started
 
 
@@ -115,20 +116,29 @@ class ExtractionWorkers:
         return self.pool
 
     async def extract(
-        self, html: str, url: str, *, min_words: int, max_bytes: int
+        self,
+        html: str | bytes,
+        url: str,
+        *,
+        min_words: int,
+        max_bytes: int,
+        http_charset: str | None = None,
     ) -> Article | ExtractionFailed:
+        """The page's article; ``html`` as fetched is best (see :func:`extract_article`)."""
+        call = partial(
+            timed_extract, min_words=min_words, max_bytes=max_bytes, http_charset=http_charset
+        )
         if not self.workers:
-            result, cpu_s = timed_extract(html, url, min_words=min_words, max_bytes=max_bytes)
+            result, cpu_s = call(html, url)
             self._count_cpu(cpu_s)
             return result
-        call: Callable[..., tuple[Article | ExtractionFailed, float]] = timed_extract
         # A page that was in a pool when a worker died is tried once more in a new pool: the
         # worker may have died on another page. A page that kills two workers is given up.
         for _attempt in range(2):
             async with self.slots:
                 pool = self.pool or self._start()
                 try:
-                    future = pool.submit(call, html, url, min_words=min_words, max_bytes=max_bytes)
+                    future = pool.submit(call, html, url)
                     result, cpu_s = await asyncio.wrap_future(future)
                     self._count_cpu(cpu_s)
                     return result

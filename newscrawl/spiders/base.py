@@ -23,6 +23,7 @@ from newscrawl.crawl.download_errors import error_kind, install_log_filter
 from newscrawl.crawl.sources import Source
 from newscrawl.crawl.urls import is_http_url, request_url
 from newscrawl.extraction.article import Article
+from newscrawl.extraction.decoding import http_charset
 from newscrawl.extraction.workers import ExtractionWorkers
 from newscrawl.items import ArticleItem
 from newscrawl.spiders.pending import PendingEntries
@@ -247,11 +248,14 @@ class NewscrawlSpider(scrapy.Spider):
         if not isinstance(response, TextResponse) or not self._is_html(response):
             content_type = response.headers.get("Content-Type") or b"no Content-Type"
             return self._skip(response, "not_html", content_type.decode("latin-1"))
+        # The bytes, decoded by extraction itself: in a worker process rather than on the
+        # event loop, and by the same rules as when the kept page is re-extracted.
         result = await self.workers.extract(
-            response.text,
+            response.body,
             response.url,
             min_words=self.config.min_words,
             max_bytes=self.config.max_page_bytes,
+            http_charset=http_charset(response.headers.get(b"Content-Type")),
         )
         if isinstance(result, Article):
             self.inc("extract/ok")
