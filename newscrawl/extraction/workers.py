@@ -15,19 +15,16 @@ import asyncio
 import logging
 import multiprocessing
 import os
-import threading
-import time
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from functools import partial
 from typing import TYPE_CHECKING, Final
 
 from newscrawl.config import Config
-from newscrawl.extraction.article import Article, ExtractionFailed
-from newscrawl.extraction.extract import extract_article
+from newscrawl.extraction.article import ExtractionFailed
+from newscrawl.extraction.worker_process import Worker, WorkerDiedError, timed_extract
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
+
+    from newscrawl.extraction.article import Article
 
 logger = logging.getLogger(__name__)
 
@@ -39,35 +36,6 @@ MAX_AUTO_WORKERS: Final = 4
 PAGES_PER_WORKER: Final = 2
 # Workers are not recycled: extracting 4,000 varied pages in one process kept its RSS flat
 # (75 MiB after 100 pages and after 4,000), and a new worker costs a second of imports.
-
-
-def exit_with_parent(parent: int) -> None:
-    """In each worker: exit when the pool's process, ``parent``, is gone. A crawl killed with
-    SIGKILL cannot shut its pool down, and a worker left waiting on its queue would live on,
-    holding the crawl's stderr open.
-
-    The pid comes from the crawl rather than from ``os.getppid()`` here: a crawl killed while
-    its workers were still importing has already left them to init, and a worker that took
-    init for its parent waited for ever (the hang behind a flaky kill test).
-    """
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
-def timed_extract(
-    html: str | bytes, url: str, *, min_words: int, max_bytes: int, http_charset: str | None
-) -> tuple[Article | ExtractionFailed, float]:
-    """:func:`extract_article` and the CPU seconds it took in the process that ran it."""
-    started = time.process_time()
-    result = extract_article(
-        html, url, min_words=min_words, max_bytes=max_bytes, http_charset=http_charset
-    )
-    return result, time.process_time() - started
 
 
 def available_cores() -> int:
@@ -96,24 +64,22 @@ class ExtractionWorkers:
     def __init__(self, workers: int, crawler: Crawler | None = None) -> None:
         self.workers = max(0, workers)
         self.crawler = crawler  # its stats count crashes
-        self.pool: ProcessPoolExecutor | None = None
+        self.running: list[Worker] = []
         self.slots = asyncio.Semaphore(self.workers * PAGES_PER_WORKER or 1)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractionWorkers:
         return cls(worker_count(Config.of(crawler).extract_workers), crawler)
 
-    def _start(self) -> ProcessPoolExecutor:
+    def _worker(self) -> Worker:
+        """The least busy live worker; workers that died are replaced here."""
+        self.running = [w for w in self.running if w.alive]
         # spawn: never fork a process that runs a reactor and database threads; and unlike
         # forkserver's, spawned workers are the crawl's own children, so they see it die.
         context = multiprocessing.get_context("spawn")
-        self.pool = ProcessPoolExecutor(
-            self.workers,
-            mp_context=context,
-            initializer=exit_with_parent,
-            initargs=(os.getpid(),),
-        )
-        return self.pool
+        while len(self.running) < self.workers:
+            self.running.append(Worker(context, self._died))
+        return min(self.running, key=lambda worker: len(worker.waiting))
 
     async def extract(
         self,
@@ -125,25 +91,23 @@ class ExtractionWorkers:
         http_charset: str | None = None,
     ) -> Article | ExtractionFailed:
         """The page's article; ``html`` as fetched is best (see :func:`extract_article`)."""
-        call = partial(
-            timed_extract, min_words=min_words, max_bytes=max_bytes, http_charset=http_charset
-        )
         if not self.workers:
-            result, cpu_s = call(html, url)
+            result, cpu_s = timed_extract(
+                html, url, min_words=min_words, max_bytes=max_bytes, http_charset=http_charset
+            )
             self._count_cpu(cpu_s)
             return result
-        # A page that was in a pool when a worker died is tried once more in a new pool: the
-        # worker may have died on another page. A page that kills two workers is given up.
+        # A page that was in a worker when it died is tried once more in another: the worker
+        # may have died on another page. A page that kills two workers is given up.
+        options = {"min_words": min_words, "max_bytes": max_bytes, "http_charset": http_charset}
         for _attempt in range(2):
             async with self.slots:
-                pool = self.pool or self._start()
                 try:
-                    future = pool.submit(call, html, url)
-                    result, cpu_s = await asyncio.wrap_future(future)
-                    self._count_cpu(cpu_s)
-                    return result
-                except BrokenProcessPool:
-                    self._crashed(pool, url)
+                    result, cpu_s = await self._worker().extract(html, url, options)
+                except WorkerDiedError:
+                    continue
+                self._count_cpu(cpu_s)
+                return result
         return ExtractionFailed(url, "worker_crashed", "an extraction worker died on it twice")
 
     def _count_cpu(self, cpu_s: float) -> None:
@@ -151,17 +115,22 @@ class ExtractionWorkers:
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("newscrawl/extract/cpu_ms", round(cpu_s * 1000))
 
-    def _crashed(self, pool: ProcessPoolExecutor, url: str) -> None:
-        if pool is not self.pool:
-            return  # another page already reported this pool's crash and replaced it
+    def _died(self, urls: list[str]) -> None:
         # A worker died (out of memory on a hostile page, killed): the crawl goes on.
-        logger.warning("An extraction worker died (while %s was in the pool); restarting", url)
+        logger.warning(
+            "An extraction worker died (%s); starting another",
+            f"while {', '.join(urls)} {'was' if len(urls) == 1 else 'were'} in it"
+            if urls
+            else "with no page in it",
+        )
         if self.crawler is not None and self.crawler.stats is not None:
             self.crawler.stats.inc_value("newscrawl/extract/worker_crashed")
-        pool.shutdown(wait=False, cancel_futures=True)
-        self.pool = None
+
+    def pids(self) -> list[int]:
+        """The live workers' process ids."""
+        return [w.pid for w in self.running if w.alive and w.pid is not None]
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
-            self.pool = None
+        for worker in self.running:
+            worker.close()
+        self.running = []
