@@ -89,7 +89,8 @@ def sigint_ignored() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        # None: the handler was not set from Python, and cannot be put back from it.
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
 
 
 def serve(requests: Connection, answers: Connection, parent: int) -> None:
