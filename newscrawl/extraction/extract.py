@@ -56,8 +56,9 @@ def extract_article(
     ``http_charset`` when there was one) or already decoded.
     """
     try:
-        return _extract(html, url, min_words=min_words, max_bytes=max_bytes,
-                        http_charset=http_charset)  # fmt: skip
+        return _extract(
+            html, url, min_words=min_words, max_bytes=max_bytes, http_charset=http_charset
+        )
     except Exception as exc:  # a crawl must go on whatever one page contains
         logger.warning("extraction crashed on %s", url, exc_info=True)
         return ExtractionFailed(url, "parse_error", f"{type(exc).__name__}: {exc}")

@@ -13,7 +13,6 @@ is what the worker reads and writes with.
 from __future__ import annotations
 
 import asyncio
-import logging
 import os
 import pickle
 import signal
@@ -32,8 +31,6 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
     from multiprocessing.context import SpawnContext
     from multiprocessing.process import BaseProcess
-
-logger = logging.getLogger(__name__)
 
 Answer = tuple[Article | ExtractionFailed, float]  # the result and its CPU seconds
 _SIZE: Final = struct.Struct("!i")  # multiprocessing's frame header
