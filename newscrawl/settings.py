@@ -121,6 +121,9 @@ DOWNLOADER_MIDDLEWARES = {
     "newscrawl.crawl.addressguard.AddressGuard": 40,
     "newscrawl.crawl.deltafetch.DeltaFetch": 50,
     "newscrawl.crawl.conditional.ConditionalRequests": 60,
+    # Scrapy's meta-refresh redirects, at Scrapy's place, without decoding the whole page.
+    "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware": None,
+    "newscrawl.crawl.meta_refresh.HeadMetaRefreshMiddleware": 580,
 }
 ITEM_PIPELINES = {
     "pipelines.dedupe.DedupePipeline": 200,
