@@ -16,6 +16,7 @@ from scrapy.utils.test import get_crawler
 
 from newscrawl.extraction.article import Article
 from newscrawl.extraction.extract import extract_article
+from newscrawl.extraction.worker_process import PIPE_BYTES
 from newscrawl.extraction.workers import ExtractionWorkers
 
 if TYPE_CHECKING:
@@ -118,21 +119,36 @@ def test_each_answer_comes_back_to_its_own_page(
 def test_a_page_larger_than_the_pipe_goes_through_whole(
     demo_sites: dict[str, SiteServer], manifest: dict[str, Any]
 ) -> None:
-    # A pipe holds 64 KiB: a 3 MB page (an article padded with a long comment) is written
-    # in many parts while the worker reads, and its answer read back in many too.
+    # Even widened to PIPE_BYTES, a pipe holds less than a 3 MB page (an article padded with
+    # a long comment): it is written in parts while the worker reads, and its answer read
+    # back in parts too.
     html, url = _page(demo_sites, manifest)
     padded = html.replace("</body>", "<!-- " + "x" * 3_000_000 + " --></body>")
     workers = ExtractionWorkers(1)
 
-    async def run() -> Any:
+    async def run() -> tuple[Any, list[int]]:
         try:
-            return await workers.extract(padded, url, min_words=50, max_bytes=10**7)
+            result = await workers.extract(padded, url, min_words=50, max_bytes=10**7)
+            return result, [_pipe_size(t) for t in workers.running[0].transports()]
         finally:
             workers.close()
 
-    result = asyncio.run(run())
+    result, sizes = asyncio.run(run())
     assert isinstance(result, Article)
     assert result == extract_article(padded, url, min_words=50, max_bytes=10**7)
+    # On Linux both pipes hold 1 MiB (a few whole pages, each then crossing in one write),
+    # unless the system's ceiling is lower.
+    ceiling = Path("/proc/sys/fs/pipe-max-size")
+    if sys.platform == "linux" and int(ceiling.read_text()) >= PIPE_BYTES:
+        assert sizes == [PIPE_BYTES, PIPE_BYTES]
+
+
+def _pipe_size(transport: asyncio.BaseTransport) -> int:
+    if sys.platform != "linux":
+        return 0
+    import fcntl
+
+    return fcntl.fcntl(transport.get_extra_info("pipe").fileno(), fcntl.F_GETPIPE_SZ)
 
 
 def test_an_idle_worker_that_dies_is_counted_and_replaced(

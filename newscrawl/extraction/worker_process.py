@@ -17,14 +17,18 @@ import os
 import pickle
 import signal
 import struct
+import sys
 import threading
 import time
 from collections import deque
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any, Final
 
 from newscrawl.extraction.article import Article, ExtractionFailed
 from newscrawl.extraction.extract import extract_article
+
+if sys.platform == "linux":
+    import fcntl
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -35,6 +39,7 @@ if TYPE_CHECKING:
 Answer = tuple[Article | ExtractionFailed, float]  # the result and its CPU seconds
 _SIZE: Final = struct.Struct("!i")  # multiprocessing's frame header
 _LARGE_SIZE: Final = struct.Struct("!Q")  # after a -1 header, for messages of 2 GiB and more
+PIPE_BYTES: Final = 1 << 20  # Linux's default ceiling for an unprivileged process
 
 
 class WorkerDiedError(Exception):
@@ -213,9 +218,13 @@ class Worker:
             self.process.kill()
             self.process.join(timeout)
 
+    def transports(self) -> list[asyncio.BaseTransport]:
+        """The crawl's ends of the request and the result pipes, once connected."""
+        return [t for t in (self._requests, self._answers) if t is not None]
+
     def _close_pipes(self) -> None:
-        for transport in (self._requests, self._answers):
-            if transport is not None and not transport.is_closing():
+        for transport in self.transports():
+            if not transport.is_closing():
                 try:
                     transport.close()
                 except RuntimeError:  # its event loop is closed already (tests, shutdown)
@@ -228,4 +237,15 @@ def _file(connection: Connection, mode: str) -> Any:
     """A file over ``connection``'s pipe, which asyncio can watch; the connection is closed."""
     fd = os.dup(connection.fileno())
     connection.close()
+    _widen(fd)
     return os.fdopen(fd, mode, buffering=0)
+
+
+def _widen(fd: int) -> None:
+    # A pipe holds 64 KiB by default, and a page (175 KB on average) then goes through the
+    # event loop in several writes as the worker drains it, each moving the rest of the
+    # transport's buffer; a pipe that holds a few whole pages takes each page in one write.
+    # Linux only, and refused beyond /proc/sys/fs/pipe-max-size: the default then stands.
+    if sys.platform == "linux":
+        with suppress(OSError):
+            fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
