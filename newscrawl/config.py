@@ -52,6 +52,7 @@ class Config:
     deltafetch_enabled: bool
     conditional_enabled: bool
     extract_workers: str
+    gc_threshold: int
     runs_enabled: bool
     store_enabled: bool
     dedupe_enabled: bool
@@ -101,6 +102,7 @@ class Config:
             deltafetch_enabled=as_bool("deltafetch_enabled"),
             conditional_enabled=as_bool("conditional_enabled"),
             extract_workers=str(get("extract_workers")),
+            gc_threshold=as_int("gc_threshold"),
             runs_enabled=as_bool("runs_enabled"),
             store_enabled=as_bool("store_enabled"),
             dedupe_enabled=as_bool("dedupe_enabled"),

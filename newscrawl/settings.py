@@ -55,6 +55,9 @@ NEWSCRAWL_CONDITIONAL_ENABLED = True
 # Extract pages in this many worker processes; "auto": one per core, at most 4 (none on one
 # core), 0: in the crawl's own process.
 NEWSCRAWL_EXTRACT_WORKERS = "auto"
+# Python's cyclic garbage collector runs after this many net new container objects in the
+# crawl's process (Python's default: 700; 0 leaves it so): newscrawl/crawl/gc_threshold.py.
+NEWSCRAWL_GC_THRESHOLD = 10000
 # Record each run in the crawl_runs table.
 NEWSCRAWL_RUNS_ENABLED = True
 # The store pipeline (off: nothing is written) and the fingerprinting before it.
@@ -133,6 +136,7 @@ EXTENSIONS = {
     # The crawl's one store engine, shared by the components below and above.
     "newscrawl.store.extension.StoreExtension": 0,
     "newscrawl.store.run_records.RunRecorder": 0,
+    "newscrawl.crawl.gc_threshold.GcThreshold": 0,
 }
 # Turns the shared frontier on when NEWSCRAWL_REDIS_URL is set, as each crawler starts.
 # A crawler run from cron needs no remote shells into the process.
