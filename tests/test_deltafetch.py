@@ -112,6 +112,25 @@ def test_refresh_zero_still_filters(db_url, refresh):
     mw.spider_closed(spider)
 
 
+def test_each_lookup_sees_what_was_stored_since_the_last(db_url):
+    """The middleware holds one connection for the crawl: it must not read from an old
+    snapshot of the store while the crawl (or another process) writes to it."""
+    mw, crawler, spider = open_mw(db_url)
+    later = "https://gazette.example.com/2024/05/ferry-returns"
+    assert mw.process_request(article(later)) is None
+    writer = make_engine(db_url)
+    now = utcnow()
+    with writer.begin() as conn:  # another connection, as the store's writer thread uses
+        conn.execute(
+            insert(ArticleUrlRow).values(url=normalize_url(later), article_id=1, first_seen_at=now)
+        )
+    writer.dispose()
+    with pytest.raises(IgnoreRequest):
+        mw.process_request(article(later))
+    assert (stat(crawler, "checked"), stat(crawler, "skipped")) == (2, 1)
+    mw.spider_closed(spider)
+
+
 def test_unreadable_store_is_logged_counted_and_the_page_fetched(db_url, caplog):
     mw, crawler, spider = open_mw(db_url)
     with mw.engine.begin() as conn:
@@ -126,6 +145,12 @@ def test_unreadable_store_is_logged_counted_and_the_page_fetched(db_url, caplog)
             f"Could not check {normalize_url(STORED)} against the store, fetching it",
         )
     ]
+    # Readable again: the next lookup works, on a connection of its own.
+    with mw.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE article_urls (url TEXT PRIMARY KEY, article_id INT)"))
+        conn.execute(text("INSERT INTO article_urls VALUES (:url, 1)"), {"url": STORED})
+    with pytest.raises(IgnoreRequest):
+        mw.process_request(article(STORED))
     mw.spider_closed(spider)
 
 

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from sqlalchemy import Connection
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +42,10 @@ class DeltaFetch(StoreComponent):
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.refresh = False
+        # Held for the crawl, each lookup in a short transaction of its own (so each sees
+        # what was committed before it): taking a connection from the pool and giving it
+        # back for every request cost about as much as the lookup (docs/performance.md).
+        self._conn: Connection | None = None
 
     def spider_opened(self, spider: Spider) -> None:
         self.refresh = is_truthy(getattr(spider, "refresh", False))
@@ -56,14 +61,18 @@ class DeltaFetch(StoreComponent):
         self._inc("checked")
         url = normalize_url(request.url)
         try:
-            with self.engine.connect() as conn:
-                known = conn.execute(_KNOWN, {"url": url}).first()
+            if self._conn is None:
+                self._conn = self.engine.connect()
+            with self._conn.begin():
+                known = self._conn.execute(_KNOWN, {"url": url}).first()
         except SQLAlchemyError:
             # The store being unreadable must not stop the crawl: fetch, and let the store
-            # decide; worst case the page is downloaded once more.
+            # decide; worst case the page is downloaded once more. The connection may be
+            # broken: the next lookup takes a new one.
             logger.warning("Could not check %s against the store, fetching it", url,
                            exc_info=True)  # fmt: skip
             self._inc("error")
+            self._release()
             return None
         if known is None:
             return None
@@ -71,6 +80,18 @@ class DeltaFetch(StoreComponent):
         logger.debug("Skipping %(url)s: already stored as article %(id)d",
                      {"url": request.url, "id": known.article_id})  # fmt: skip
         raise IgnoreRequest(f"already stored: {url}")
+
+    def spider_closed(self, spider: Spider, reason: str = "finished") -> None:
+        self._release()
+        super().spider_closed(spider, reason)
+
+    def _release(self) -> None:
+        if self._conn is not None:
+            conn, self._conn = self._conn, None
+            try:
+                conn.close()
+            except SQLAlchemyError:
+                logger.debug("Closing the store connection failed", exc_info=True)
 
     def _inc(self, key: str) -> None:
         self.inc(f"deltafetch/{key}")
