@@ -3,11 +3,11 @@
 Each page makes and drops thousands of container objects in the crawl's process (Twisted
 Deferreds, Scrapy requests and responses, items, SQLAlchemy rows). Reference counting frees
 nearly all of them, but the collector counts them as they are made, and at Python's default
-(a young-generation collection every 700 net new objects) it ran about 150 times in a crawl
-of 500 pages, and each tenth of those went through the older generations, start-up's
-150,000 objects among them: 0.5-0.75 ms of CPU a page on the event loop (docs/performance.md).
+(a young-generation collection every 700 net new objects) it ran about 150 times in a
+crawl of 500 pages, every tenth one also over the middle generation, and once or twice over
+all of start-up's 150,000 objects: 0.5-0.75 ms of CPU a page (docs/performance.md).
 At :data:`~newscrawl.settings.NEWSCRAWL_GC_THRESHOLD` it runs a few times per thousand pages,
-and a crawl's memory did not grow for it (the objects a page leaves in cycles are few).
+and peak memory stayed as it was (the objects a page leaves in reference cycles are few).
 
 Set for the crawl (from the engine's start to its stop) and put back after, so a process
 that runs other things after a crawl, a test run among them, gets Python's own again.
