@@ -8,6 +8,7 @@ import pytest
 from crawling import run_crawl
 from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import MetaRefreshMiddleware
+from scrapy.exceptions import NotConfigured
 from scrapy.http import HtmlResponse, Response
 from scrapy.utils.test import get_crawler
 from sites import static_route
@@ -94,6 +95,13 @@ def test_expected_redirects_are_found() -> None:
     assert followed["small page"] == "https://news.example/small.html"
     for name in ("delay above the maximum", "inside noscript", "after 4,096 characters"):
         assert followed[name] is None, name
+
+
+def test_off_when_scrapys_setting_is_off() -> None:
+    with pytest.raises(NotConfigured):
+        HeadMetaRefreshMiddleware.from_crawler(
+            get_crawler(settings_dict={"METAREFRESH_ENABLED": False})
+        )
 
 
 def test_a_crawl_follows_a_refresh_on_a_large_page(sites: dict[str, SiteServer], db: Path) -> None:
