@@ -42,7 +42,7 @@ class GcThreshold:
     def from_crawler(cls, crawler: Crawler) -> Self:
         threshold = Config.of(crawler).gc_threshold
         if threshold <= 0:
-            raise NotConfigured("NEWSCRAWL_GC_THRESHOLD is 0: Python's own collector thresholds")
+            raise NotConfigured(f"NEWSCRAWL_GC_THRESHOLD={threshold}: Python's own thresholds")
         extension = cls(threshold)
         crawler.signals.connect(extension.engine_started, signal=signals.engine_started)
         crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
