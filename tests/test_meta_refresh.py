@@ -53,6 +53,11 @@ CASES = {
         encoding="latin-1",
     ),
     "no refresh": page(""),
+    "spelled with character references": page(
+        '<meta http-equiv="&#114;efresh" content="0; url=/entities.html">'
+    ),
+    "utf-16": page('<meta http-equiv="refresh" content="0; url=/utf16.html">', encoding="utf-16"),
+    "refresh in a script, not a tag": page("<script>function refresh() {}</script>"),
     "small page": page('<meta http-equiv="refresh" content="0; url=/small.html">', size=100),
 }
 
@@ -93,7 +98,13 @@ def test_expected_redirects_are_found() -> None:
     assert followed["relative to base href"] == "https://other.example/x/y.html"
     assert followed["after multibyte text"] == "https://news.example/%E6%96%B0.html"
     assert followed["small page"] == "https://news.example/small.html"
-    for name in ("delay above the maximum", "inside noscript", "after 4,096 characters"):
+    assert followed["utf-16"] == "https://news.example/utf16.html"
+    for name in (
+        "delay above the maximum",
+        "inside noscript",
+        "after 4,096 characters",
+        "refresh in a script, not a tag",
+    ):
         assert followed[name] is None, name
 
 

@@ -6,7 +6,8 @@ declared) to search its first 4,096 characters. Extraction decodes the page agai
 bytes in a worker (newscrawl/extraction/decoding.py), so that first decoding was the crawl's
 one use of ``response.text``, on the event loop, for every page.
 
-This middleware gives Scrapy's own middleware a copy of the response cut to its first
+A page whose first bytes cannot hold a refresh tag (see :func:`may_refresh`) goes on at
+once. Otherwise Scrapy's own middleware is given a copy of the response cut to its first
 :data:`HEAD_BYTES` bytes: enough bytes for 4,096 characters in any encoding, so the same tag
 is found, resolved against the same ``<base href>`` and followed under Scrapy's settings
 (``METAREFRESH_ENABLED``, ``METAREFRESH_MAXDELAY``, ``METAREFRESH_IGNORE_TAGS``). The one
@@ -34,6 +35,15 @@ SEARCHED_CHARS: Final = 4096
 HEAD_BYTES: Final = 4 * SEARCHED_CHARS
 
 
+def may_refresh(head: bytes) -> bool:
+    """Whether Scrapy could find a refresh tag in these bytes: they hold the word as every
+    ASCII-compatible encoding writes it, or a character reference (w3lib versions have
+    differed on whether they read a tag with references replaced), or NULs (UTF-16 and
+    UTF-32 write the word otherwise). Four pages in five of the three development sets (779
+    of 961) hold none of these in their first 16 KB."""
+    return b"refresh" in head.lower() or b"&#" in head or b"\x00" in head
+
+
 class HeadMetaRefreshMiddleware:
     """Scrapy's ``MetaRefreshMiddleware`` (held, not subclassed: its method still takes the
     deprecated ``spider`` argument), given a page's head only."""
@@ -47,7 +57,11 @@ class HeadMetaRefreshMiddleware:
         return cls(MetaRefreshMiddleware.from_crawler(crawler))
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        if type(response) is not HtmlResponse or len(response.body) <= HEAD_BYTES:
+        if type(response) is not HtmlResponse:
+            return self.scrapys.process_response(request, response)
+        if not may_refresh(response.body[:HEAD_BYTES]):
+            return response
+        if len(response.body) <= HEAD_BYTES:
             return self.scrapys.process_response(request, response)
         # Built anew, not with response.replace(): replace() copies ``encoding``, and reading
         # it infers the charset from the whole body, the very cost avoided here.
