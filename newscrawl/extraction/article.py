@@ -6,7 +6,7 @@ processes, benchmarks and re-extraction alike.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, Final
 
 # Why a page was not turned into an article. Stats keys are `newscrawl/skipped/<reason>`.
@@ -49,10 +49,15 @@ class Article:
     word_count: int = 0
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        # Field by field, not dataclasses.asdict(), whose deep copy of every value took 55 us
+        # an article where this takes 4; the values are immutable but for the two lists.
+        data = {name: getattr(self, name) for name in _ARTICLE_FIELDS}
         data["categories"] = list(self.categories)
         data["tags"] = list(self.tags)
         return data
+
+
+_ARTICLE_FIELDS: Final = tuple(f.name for f in fields(Article))
 
 
 @dataclass(frozen=True, slots=True)
