@@ -59,7 +59,8 @@ class HeadMetaRefreshMiddleware:
     def process_response(self, request: Request, response: Response) -> Request | Response:
         if type(response) is not HtmlResponse:
             return self.scrapys.process_response(request, response)
-        if not may_refresh(response.body[:HEAD_BYTES]):
+        first_bytes = response.body[:HEAD_BYTES]
+        if not may_refresh(first_bytes):
             return response
         if len(response.body) <= HEAD_BYTES:
             return self.scrapys.process_response(request, response)
@@ -69,7 +70,7 @@ class HeadMetaRefreshMiddleware:
             url=response.url,
             status=response.status,
             headers=response.headers,
-            body=response.body[:HEAD_BYTES],
+            body=first_bytes,
             request=request,
             flags=response.flags,
         )
