@@ -111,6 +111,8 @@ SCALE_COLUMNS = (
     ("extract_article ms", "extract_article_cpu_ms", "{:.1f}"),
     ("extraction in crawl ms/page", "crawl_extraction_cpu_ms", "{:.1f}"),
     ("outside extraction ms/page", "outside_extraction_ms_per_page", "{:.1f}"),
+    ("outside / bare_extraction", "outside_vs_bare_extraction", "{:.3f}"),
+    ("outside beyond plain Scrapy ms/page", "outside_beyond_plain_scrapy_ms", "{:.1f}"),
     ("database server ms/page", "server_cpu_ms_per_page", "{:.1f}"),
     ("peak RSS MiB", "peak_rss_mb", "{}"), ("worker peak RSS MiB", "worker_peak_rss_mb", "{}"),
     ("load", "load_1m", "{:.1f}"),
