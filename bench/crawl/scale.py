@@ -80,8 +80,8 @@ class ScaleRun:
     pages_per_s: float = 0.0
     cpu_ms_per_page: float = 0.0
     outside_extraction_ms_per_page: float | None = None
-    # Machine-independent forms of the figure above: the cores' speed drifts by 2x within an
-    # hour here, and a target in ms holds only on the machine it was measured on.
+    # The figure above in forms that move less with the machine's speed: the cores' speed
+    # drifts by 2x within an hour here, and milliseconds hold only where they were measured.
     outside_vs_bare_extraction: float | None = None  # over bare_extraction's CPU a page, same run
     outside_beyond_plain_scrapy_ms: float | None = None  # less plain Scrapy's CPU a page
     vs_extraction_only: float | None = None
